@@ -1,0 +1,152 @@
+import { allocate, type TypedArray } from "../tensor/dtype.js";
+import { formatShape, sameShape } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+
+/** Options of {@link backward}. */
+export interface BackwardOptions {
+  /** Keep the graph after this call, so `backward()` can run through it again. Default `false`. */
+  retainGraph?: boolean;
+}
+
+/**
+ * Reverse-mode differentiation: accumulates dL/dp into `p.grad` for every leaf `p`
+ * (a tensor with `requiresGrad` and no node) that `root` depends on.
+ *
+ * Gradients accumulate (`+=`) across calls, so call `zeroGrad()` between steps. Unless
+ * `retainGraph` is set, each node is dropped as soon as it has been used, which frees
+ * the buffers its backward captured; a later backward through it throws.
+ * The traversal is iterative, so chains of any depth work.
+ *
+ * @param gradient - dL/d(root); may be omitted only for a one-element root (it is then 1)
+ * @throws Error when `root` does not require grad, when a non-scalar root has no
+ * gradient, when `gradient`'s shape differs from `root`'s, or when part of the graph
+ * was freed by an earlier backward.
+ */
+export function backward(root: Tensor, gradient?: Tensor | null, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new Error(
+      "backward: this tensor does not require grad and has no graph; " +
+        "create its inputs with { requiresGrad: true } (and not inside noGrad)",
+    );
+  }
+  checkNotFreed(root);
+  let seed: TypedArray;
+  if (gradient === undefined || gradient === null) {
+    if (root.size !== 1) {
+      throw new Error(
+        `backward: a gradient can be created implicitly only for a one-element output, got shape ${formatShape(root.shape)}; ` +
+          "pass backward(gradient) with a tensor of that shape",
+      );
+    }
+    seed = allocate(root.dtype, 1);
+    seed[0] = 1;
+  } else {
+    if (!sameShape(gradient.shape, root.shape)) {
+      throw new Error(
+        `backward: gradient shape ${formatShape(gradient.shape)} does not match output shape ${formatShape(root.shape)}`,
+      );
+    }
+    seed = gradient.dtype === root.dtype ? gradient.data : allocate(root.dtype, root.size);
+    if (seed !== gradient.data) seed.set(gradient.data);
+  }
+
+  const order = topologicalOrder(root);
+  const retain = options.retainGraph === true;
+  const grads = new Map<Tensor, TypedArray>([[root, seed]]);
+  // Arrays the engine allocated itself may be accumulated into in place; arrays an op
+  // returned may not (an op may hand the same array to two inputs).
+  const owned = new Set<TypedArray>();
+  for (let i = order.length - 1; i >= 0; i--) {
+    const tensor = order[i];
+    const grad = grads.get(tensor);
+    grads.delete(tensor);
+    const node = tensor.node;
+    if (node === null) {
+      if (grad !== undefined) accumulateLeaf(tensor, grad);
+      continue;
+    }
+    if (grad !== undefined) {
+      const inputs = node.inputs;
+      const needs = inputs.map((t) => t.requiresGrad);
+      const inputGrads = node.backward(grad, needs);
+      for (let k = 0; k < inputs.length; k++) {
+        const g = inputGrads[k];
+        const input = inputs[k];
+        if (g === null || g === undefined || !needs[k]) continue;
+        const previous = grads.get(input);
+        if (previous === undefined) {
+          grads.set(input, g);
+        } else if (owned.has(previous)) {
+          for (let j = 0; j < previous.length; j++) previous[j] += g[j];
+        } else {
+          const sum = allocate(input.dtype, previous.length);
+          for (let j = 0; j < sum.length; j++) sum[j] = previous[j] + g[j];
+          owned.add(sum);
+          grads.set(input, sum);
+        }
+      }
+    }
+    if (!retain) {
+      tensor.node = null;
+      tensor.graphFreed = true;
+    }
+  }
+}
+
+function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {
+  if (leaf.grad === null) {
+    const data = allocate(leaf.dtype, leaf.size);
+    data.set(grad);
+    leaf.grad = new Tensor(data, leaf.shape);
+  } else {
+    const acc = leaf.grad.data;
+    for (let j = 0; j < acc.length; j++) acc[j] += grad[j];
+  }
+}
+
+function checkNotFreed(t: Tensor): void {
+  if (t.graphFreed) {
+    throw new Error(
+      "backward: the graph behind this tensor was freed by an earlier backward(); " +
+        "call the first backward with { retainGraph: true } to backpropagate through it twice",
+    );
+  }
+}
+
+/**
+ * Every tensor `root` depends on through recorded nodes, inputs before outputs.
+ * Iterative depth-first search, so a chain of any length works.
+ */
+export function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: Tensor[] = [root];
+  const nextInput: number[] = [0];
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const t = stack[top];
+    const node = t.node;
+    const k = nextInput[top];
+    if (node !== null && k < node.inputs.length) {
+      nextInput[top] = k + 1;
+      const input = node.inputs[k];
+      if (!input.requiresGrad || visited.has(input)) continue;
+      checkNotFreed(input);
+      visited.add(input);
+      stack.push(input);
+      nextInput.push(0);
+    } else {
+      stack.pop();
+      nextInput.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/** The number of recorded nodes reachable from `root` (0 once `backward()` has freed them). */
+export function graphSize(root: Tensor): number {
+  let n = 0;
+  for (const t of topologicalOrder(root)) if (t.node !== null) n++;
+  return n;
+}

@@ -1,0 +1,62 @@
+import type { DType, TypedArray } from "../tensor/dtype.js";
+import type { Shape } from "../tensor/shape.js";
+import { Tensor } from "../tensor/tensor.js";
+import { isGradEnabled } from "./grad-mode.js";
+
+/**
+ * Given dL/d(output), returns dL/d(input) for each input, in order, each with the
+ * input's size and dtype. `null` means "no gradient flows to this input".
+ * `needsGrad[k]` says whether input `k` wants a gradient, so an op may skip work.
+ * The engine never mutates the arrays returned, so an op may return one array twice.
+ */
+export type BackwardFn = (gradOutput: TypedArray, needsGrad: readonly boolean[]) => readonly (TypedArray | null)[];
+
+/** The record an operation leaves on its output so that `backward()` can reach its inputs. */
+export interface GradNode {
+  /** Operation name, for error messages and graph dumps only; never dispatched on. */
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  readonly backward: BackwardFn;
+}
+
+/**
+ * The one place graph nodes are created. Wraps `data` in a tensor and, when grad mode
+ * is on and any input requires grad, attaches a node so `backward()` can reach the inputs.
+ *
+ * @param data - the op's result, freshly allocated (never an input's array)
+ */
+export function record(
+  data: TypedArray,
+  shape: Shape,
+  inputs: readonly Tensor[],
+  op: string,
+  backward: BackwardFn,
+): Tensor {
+  let requiresGrad = false;
+  if (isGradEnabled()) {
+    for (const t of inputs) {
+      if (t.requiresGrad) {
+        requiresGrad = true;
+        break;
+      }
+    }
+  }
+  return new Tensor(data, shape, { requiresGrad, node: requiresGrad ? { op, inputs, backward } : null });
+}
+
+/**
+ * Checks that all tensors share one dtype.
+ *
+ * @throws Error naming `op` and the dtypes when they differ.
+ */
+export function commonDType(op: string, tensors: readonly Tensor[]): DType {
+  const dtype = tensors[0].dtype;
+  for (const t of tensors) {
+    if (t.dtype !== dtype) {
+      throw new Error(
+        `${op}: dtype mismatch: ${tensors.map((x) => x.dtype).join(" vs ")}; convert one with .to("${dtype}")`,
+      );
+    }
+  }
+  return dtype;
+}

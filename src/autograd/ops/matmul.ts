@@ -1,0 +1,152 @@
+import { kernels } from "../../kernels/index.js";
+import { allocate } from "../../tensor/dtype.js";
+import { formatShape } from "../../tensor/shape.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { commonDType, record } from "../node.js";
+
+/**
+ * Matrix product of 2-D tensors (`[m,k]·[k,n] → [m,n]`) or batched 3-D ones
+ * (`[b,m,k]·[b,k,n] → [b,m,n]`; a 2-D operand is shared by every batch).
+ *
+ * ```text
+ * C = A·B,   ∂/∂A = G·Bᵀ,   ∂/∂B = Aᵀ·G
+ * ```
+ *
+ * The backward products use the transposed-operand kernels, so no transpose is copied.
+ *
+ * @throws Error naming both shapes when they are not 2-D/3-D, the inner dimensions
+ * differ, or the batch sizes differ; or when the dtypes differ
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new Error("matmul: expected two Tensors");
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || ra > 3 || rb < 2 || rb > 3) {
+    throw new Error(
+      `matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: expected 2-D or 3-D (batched) tensors`,
+    );
+  }
+  const m = a.shape[ra - 2];
+  const k = a.shape[ra - 1];
+  const k2 = b.shape[rb - 2];
+  const n = b.shape[rb - 1];
+  if (k !== k2) {
+    throw new Error(
+      `matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: inner dimensions ${k} and ${k2} differ`,
+    );
+  }
+  const batchA = ra === 3 ? a.shape[0] : 1;
+  const batchB = rb === 3 ? b.shape[0] : 1;
+  if (ra === 3 && rb === 3 && batchA !== batchB) {
+    throw new Error(
+      `matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: batch sizes ${batchA} and ${batchB} differ`,
+    );
+  }
+  const dtype = commonDType("matmul", [a, b]);
+  const batch = Math.max(batchA, batchB);
+  const shape = ra === 3 || rb === 3 ? [batch, m, n] : [m, n];
+  // A shared 2-D left operand with a batched right one is the only case that needs a loop
+  // per batch; a batched left operand with a shared right one is one big [b·m,k]·[k,n].
+  const y = allocate(dtype, batch * m * n);
+  const gemm = kernels().gemm;
+  if (rb === 2) {
+    gemm(false, false, batch * m, n, k, a.data, b.data, y);
+  } else {
+    for (let i = 0; i < batch; i++) {
+      gemm(
+        false,
+        false,
+        m,
+        n,
+        k,
+        ra === 3 ? a.data.subarray(i * m * k, (i + 1) * m * k) : a.data,
+        b.data.subarray(i * k * n, (i + 1) * k * n),
+        y.subarray(i * m * n, (i + 1) * m * n),
+      );
+    }
+  }
+  return record(y, shape, [a, b], "matmul", (gy, needs) => {
+    const g = kernels().gemm;
+    let ga: Float32Array | Float64Array | null = null;
+    let gb: Float32Array | Float64Array | null = null;
+    if (rb === 2) {
+      // A is [(b·m),k]: dA = G·Bᵀ, dB = Aᵀ·G, each one product.
+      if (needs[0]) g(false, true, batch * m, k, n, gy, b.data, (ga = allocate(dtype, a.size)));
+      if (needs[1]) g(true, false, k, n, batch * m, a.data, gy, (gb = allocate(dtype, b.size)));
+      return [ga, gb];
+    }
+    if (needs[0]) ga = allocate(dtype, a.size);
+    if (needs[1]) gb = allocate(dtype, b.size);
+    const tmp = ra === 2 && ga !== null ? allocate(dtype, m * k) : null;
+    for (let i = 0; i < batch; i++) {
+      const gyi = gy.subarray(i * m * n, (i + 1) * m * n);
+      const ai = ra === 3 ? a.data.subarray(i * m * k, (i + 1) * m * k) : a.data;
+      const bi = b.data.subarray(i * k * n, (i + 1) * k * n);
+      if (ga !== null) {
+        if (tmp === null) g(false, true, m, k, n, gyi, bi, ga.subarray(i * m * k, (i + 1) * m * k));
+        else {
+          g(false, true, m, k, n, gyi, bi, tmp);
+          for (let j = 0; j < tmp.length; j++) ga[j] += tmp[j];
+        }
+      }
+      if (gb !== null) g(true, false, k, n, m, ai, gyi, gb.subarray(i * k * n, (i + 1) * k * n));
+    }
+    return [ga, gb];
+  });
+}
+
+/**
+ * Affine map with a PyTorch-layout weight, fused: one product and a bias add, no
+ * transpose copied and no broadcast materialised.
+ *
+ * ```text
+ * linear(x, W, b) = x·Wᵀ + b        x [batch, in], W [out, in], b [out]
+ * ∂/∂x = G·W,   ∂/∂W = Gᵀ·x,   ∂/∂b = Σ_batch G
+ * ```
+ *
+ * @param bias - optional `[out]`
+ * @throws Error naming the shapes when `x` is not `[batch, in]`, `W` not `[out, in]`, or `b` not `[out]`
+ */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
+  if (!(x instanceof Tensor) || !(weight instanceof Tensor)) throw new Error("linear: expected Tensors");
+  if (weight.shape.length !== 2) throw new Error(`linear: weight must be 2-D [out, in], got ${formatShape(weight.shape)}`);
+  const [out, inF] = weight.shape;
+  if (x.shape.length !== 2 || x.shape[1] !== inF) {
+    throw new Error(
+      `linear: input ${formatShape(x.shape)} does not match weight ${formatShape(weight.shape)}: expected [batch, ${inF}]`,
+    );
+  }
+  if (bias !== null && (bias.shape.length !== 1 || bias.shape[0] !== out)) {
+    throw new Error(`linear: bias ${formatShape(bias.shape)} does not match weight ${formatShape(weight.shape)}: expected [${out}]`);
+  }
+  const dtype = commonDType("linear", bias === null ? [x, weight] : [x, weight, bias]);
+  const batch = x.shape[0];
+  const y = allocate(dtype, batch * out);
+  kernels().gemm(false, true, batch, out, inF, x.data, weight.data, y);
+  if (bias !== null) {
+    const bd = bias.data;
+    for (let i = 0; i < batch; i++) {
+      const row = i * out;
+      for (let j = 0; j < out; j++) y[row + j] += bd[j];
+    }
+  }
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  return record(y, [batch, out], inputs, "linear", (gy, needs) => {
+    const g = kernels().gemm;
+    let gx: Float32Array | Float64Array | null = null;
+    let gw: Float32Array | Float64Array | null = null;
+    let gb: Float32Array | Float64Array | null = null;
+    if (needs[0]) g(false, false, batch, inF, out, gy, weight.data, (gx = allocate(dtype, x.size)));
+    if (needs[1]) g(true, false, out, inF, batch, gy, x.data, (gw = allocate(dtype, weight.size)));
+    if (bias !== null && needs[2]) {
+      const acc = new Float64Array(out);
+      for (let i = 0; i < batch; i++) {
+        const row = i * out;
+        for (let j = 0; j < out; j++) acc[j] += gy[row + j];
+      }
+      gb = allocate(dtype, out);
+      gb.set(acc);
+    }
+    return bias === null ? [gx, gw] : [gx, gw, gb];
+  });
+}

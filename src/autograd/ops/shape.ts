@@ -1,0 +1,320 @@
+import { broadcastTo as broadcastKernel, sumTo } from "../../kernels/broadcast.js";
+import { allocate } from "../../tensor/dtype.js";
+import {
+  broadcastShapes,
+  formatShape,
+  normalizeAxis,
+  sameShape,
+  sizeOf,
+  splitAtAxis,
+  stridesOf,
+  type Shape,
+} from "../../tensor/shape.js";
+import { Tensor } from "../../tensor/tensor.js";
+import { commonDType, record } from "../node.js";
+
+function checkTensor(op: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${typeof x}`);
+}
+
+/**
+ * The same elements in a new shape (row-major order is kept). One dimension may be `-1`,
+ * inferred from the others. The result has its own copy of the data.
+ *
+ * ```text
+ * ∂/∂x = the incoming gradient, reshaped back
+ * ```
+ *
+ * @throws Error naming both shapes when the sizes differ, or when the shape is invalid
+ */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor("reshape", x);
+  const out = shape.slice();
+  let infer = -1;
+  let known = 1;
+  for (let i = 0; i < out.length; i++) {
+    if (out[i] === -1 && infer === -1) infer = i;
+    else if (!Number.isInteger(out[i]) || out[i] < 0) {
+      throw new Error(`reshape: invalid target shape ${formatShape(shape)}`);
+    } else known *= out[i];
+  }
+  if (infer >= 0) {
+    if (known === 0 || x.size % known !== 0) {
+      throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)}`);
+    }
+    out[infer] = x.size / known;
+  }
+  if (sizeOf(out) !== x.size) {
+    throw new Error(
+      `reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) into ${formatShape(shape)} (${sizeOf(out)} elements)`,
+    );
+  }
+  const y = allocate(x.dtype, x.size);
+  y.set(x.data);
+  return record(y, out, [x], "reshape", (gy) => [gy]);
+}
+
+/**
+ * Reorders the axes: output axis `i` is input axis `dims[i]`.
+ *
+ * ```text
+ * ∂/∂x = the incoming gradient permuted back by the inverse permutation
+ * ```
+ *
+ * @throws Error when `dims` is not a permutation of the input's axes
+ */
+export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  checkTensor("permute", x);
+  const ndim = x.shape.length;
+  const seen = new Array<boolean>(ndim).fill(false);
+  const axes = dims.map((d) => (Number.isInteger(d) && d >= -ndim && d < ndim ? (d < 0 ? d + ndim : d) : -1));
+  if (dims.length !== ndim || axes.some((d) => d < 0 || seen[d] || !(seen[d] = true))) {
+    throw new Error(`permute: [${dims.join(",")}] is not a permutation of the ${ndim} axes of ${formatShape(x.shape)}`);
+  }
+  const shape = axes.map((d) => x.shape[d]);
+  const inverse = new Array<number>(ndim);
+  axes.forEach((d, i) => (inverse[d] = i));
+  const y = permuteData(x.data, x.shape, axes);
+  return record(y, shape, [x], "permute", (gy) => [permuteData(gy, shape, inverse)]);
+}
+
+function permuteData<T extends Float32Array | Float64Array>(x: T, shape: Shape, axes: readonly number[]): T {
+  const ndim = shape.length;
+  const size = x.length;
+  const y = allocate(x instanceof Float64Array ? "float64" : "float32", size) as T;
+  if (ndim === 0 || size === 0) {
+    y.set(x);
+    return y;
+  }
+  const inStrides = stridesOf(shape);
+  const outShape = axes.map((d) => shape[d]);
+  const strides = axes.map((d) => inStrides[d]);
+  // 2-D transpose is the hot case (batched ones too): a blocked loop keeps both sides in cache.
+  if (ndim === 2) {
+    const rows = outShape[0];
+    const cols = outShape[1];
+    const rs = strides[0];
+    const cs = strides[1];
+    const B = 32;
+    for (let i0 = 0; i0 < rows; i0 += B) {
+      const i1 = Math.min(rows, i0 + B);
+      for (let j0 = 0; j0 < cols; j0 += B) {
+        const j1 = Math.min(cols, j0 + B);
+        for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) y[i * cols + j] = x[i * rs + j * cs];
+      }
+    }
+    return y;
+  }
+  const last = outShape[ndim - 1];
+  const lastStride = strides[ndim - 1];
+  const index = new Array<number>(ndim).fill(0);
+  let src = 0;
+  for (let o = 0; o < size; o += last) {
+    for (let j = 0; j < last; j++) y[o + j] = x[src + j * lastStride];
+    for (let d = ndim - 2; d >= 0; d--) {
+      index[d]++;
+      src += strides[d];
+      if (index[d] < outShape[d]) break;
+      src -= strides[d] * index[d];
+      index[d] = 0;
+    }
+  }
+  return y;
+}
+
+/**
+ * Swaps two axes; with no axes given, the last two (a matrix transpose).
+ *
+ * @throws Error when an axis is out of range or the tensor has fewer than two axes
+ */
+export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  checkTensor("transpose", x);
+  if (x.shape.length < 2) {
+    throw new Error(`transpose: needs at least 2 axes, got shape ${formatShape(x.shape)}`);
+  }
+  const a = normalizeAxis("transpose", dim0, x.shape);
+  const b = normalizeAxis("transpose", dim1, x.shape);
+  const dims = x.shape.map((_, i) => i);
+  dims[a] = b;
+  dims[b] = a;
+  return permute(x, dims);
+}
+
+/**
+ * Repeats `x` along broadcast dimensions to `shape` (NumPy rules).
+ *
+ * ```text
+ * ∂/∂x = the incoming gradient summed over the broadcast dimensions
+ * ```
+ *
+ * @throws Error naming both shapes when `x` does not broadcast to `shape`
+ */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor("broadcastTo", x);
+  const out = broadcastShapes("broadcastTo", x.shape, shape);
+  if (!sameShape(out, shape)) {
+    throw new Error(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
+  }
+  const y = broadcastKernel(x.data, x.shape, out);
+  return record(y, out, [x], "broadcastTo", (gy) => [sumTo(gy, out, x.shape)]);
+}
+
+function toIndexArray(op: string, indices: readonly number[] | Int32Array | Tensor, length: number): Int32Array {
+  const src = indices instanceof Tensor ? indices.data : indices;
+  const out = new Int32Array(src.length);
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i];
+    if (!Number.isInteger(v) || v < -length || v >= length) {
+      throw new Error(`${op}: index ${v} at position ${i} is out of range for an axis of length ${length}`);
+    }
+    out[i] = v < 0 ? v + length : v;
+  }
+  return out;
+}
+
+/**
+ * Picks entries along `axis` (rows, by default) in the given order; indices may repeat.
+ *
+ * ```text
+ * y[…, i, …] = x[…, indices[i], …],   ∂/∂x scatters (adds) the incoming gradient back
+ * ```
+ *
+ * @param indices - integers in `[−n, n)` for an axis of length `n`
+ * @param axis - default 0
+ * @throws Error naming the bad index and the axis length
+ */
+export function indexSelect(x: Tensor, indices: readonly number[] | Int32Array | Tensor, axis = 0): Tensor {
+  checkTensor("indexSelect", x);
+  const ax = normalizeAxis("indexSelect", axis, x.shape);
+  const [outer, len, inner] = splitAtAxis(x.shape, ax);
+  const idx = toIndexArray("indexSelect", indices, len);
+  const shape = x.shape.slice();
+  shape[ax] = idx.length;
+  const xd = x.data;
+  const y = allocate(x.dtype, outer * idx.length * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < idx.length; i++) {
+      const from = (o * len + idx[i]) * inner;
+      y.set(xd.subarray(from, from + inner), (o * idx.length + i) * inner);
+    }
+  }
+  return record(y, shape, [x], "indexSelect", (gy) => {
+    const gx = allocate(x.dtype, x.size);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < idx.length; i++) {
+        const to = (o * len + idx[i]) * inner;
+        const from = (o * idx.length + i) * inner;
+        for (let j = 0; j < inner; j++) gx[to + j] += gy[from + j];
+      }
+    }
+    return [gx];
+  });
+}
+
+/**
+ * The elements `start ≤ i < end` along one axis (negative positions count from the end,
+ * as in `Array.prototype.slice`).
+ *
+ * ```text
+ * ∂/∂x = the incoming gradient in the selected range, 0 elsewhere
+ * ```
+ *
+ * @param end - default: the axis length
+ * @throws Error when `axis` is out of range or the bounds are not integers
+ */
+export function slice(x: Tensor, axis: number, start: number, end?: number): Tensor {
+  checkTensor("slice", x);
+  const ax = normalizeAxis("slice", axis, x.shape);
+  const [outer, len, inner] = splitAtAxis(x.shape, ax);
+  const stop = end ?? len;
+  if (!Number.isInteger(start) || !Number.isInteger(stop)) {
+    throw new Error(`slice: start and end must be integers, got ${start} and ${stop}`);
+  }
+  const s = Math.min(len, Math.max(0, start < 0 ? start + len : start));
+  const e = Math.max(s, Math.min(len, stop < 0 ? stop + len : stop));
+  const n = e - s;
+  const shape = x.shape.slice();
+  shape[ax] = n;
+  const y = allocate(x.dtype, outer * n * inner);
+  for (let o = 0; o < outer; o++) {
+    const from = (o * len + s) * inner;
+    y.set(x.data.subarray(from, from + n * inner), o * n * inner);
+  }
+  return record(y, shape, [x], "slice", (gy) => {
+    const gx = allocate(x.dtype, x.size);
+    for (let o = 0; o < outer; o++) gx.set(gy.subarray(o * n * inner, (o + 1) * n * inner), (o * len + s) * inner);
+    return [gx];
+  });
+}
+
+/**
+ * Joins tensors along an existing axis; all other dimensions must match.
+ *
+ * ```text
+ * ∂/∂xₖ = the part of the incoming gradient that xₖ filled
+ * ```
+ *
+ * @throws Error naming the first mismatching shapes, a dtype mix, or an empty list
+ */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors === undefined || tensors === null || tensors.length === 0) throw new Error("concat: needs at least one tensor");
+  tensors.forEach((t) => checkTensor("concat", t));
+  commonDType("concat", tensors);
+  const first = tensors[0];
+  const ax = normalizeAxis("concat", axis, first.shape);
+  for (const t of tensors) {
+    const ok = t.shape.length === first.shape.length && t.shape.every((d, i) => i === ax || d === first.shape[i]);
+    if (!ok) {
+      throw new Error(
+        `concat: shapes ${formatShape(first.shape)} and ${formatShape(t.shape)} differ outside axis ${ax}`,
+      );
+    }
+  }
+  const [outer, , inner] = splitAtAxis(first.shape, ax);
+  const lens = tensors.map((t) => t.shape[ax]);
+  const total = lens.reduce((a, b) => a + b, 0);
+  const shape = first.shape.slice();
+  shape[ax] = total;
+  const y = allocate(first.dtype, outer * total * inner);
+  let offset = 0;
+  tensors.forEach((t, k) => {
+    const chunk = lens[k] * inner;
+    for (let o = 0; o < outer; o++) y.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset);
+    offset += chunk;
+  });
+  return record(y, shape, tensors, "concat", (gy) => {
+    let off = 0;
+    return tensors.map((t, k) => {
+      const chunk = lens[k] * inner;
+      const g = allocate(t.dtype, t.size);
+      for (let o = 0; o < outer; o++) g.set(gy.subarray(o * total * inner + off, o * total * inner + off + chunk), o * chunk);
+      off += chunk;
+      return g;
+    });
+  });
+}
+
+/**
+ * Joins same-shaped tensors along a new axis.
+ *
+ * @param axis - position of the new axis in the result, in `[−(ndim+1), ndim]`; default 0
+ * @throws Error naming the first shape that differs, or an empty list
+ */
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors === undefined || tensors === null || tensors.length === 0) throw new Error("stack: needs at least one tensor");
+  tensors.forEach((t) => checkTensor("stack", t));
+  const first = tensors[0];
+  for (const t of tensors) {
+    if (!sameShape(t.shape, first.shape)) {
+      throw new Error(`stack: all tensors must have one shape, got ${formatShape(first.shape)} and ${formatShape(t.shape)}`);
+    }
+  }
+  const expanded = first.shape.concat([1]);
+  const ax = normalizeAxis("stack", axis, expanded);
+  const withAxis = first.shape.slice();
+  withAxis.splice(ax, 0, 1);
+  return concat(
+    tensors.map((t) => reshape(t, withAxis)),
+    ax,
+  );
+}

@@ -1,0 +1,86 @@
+import { allocate, type TypedArray } from "../tensor/dtype.js";
+import { sameShape, sizeOf, stridesOf, type Shape } from "../tensor/shape.js";
+
+/** Strides of `from` laid over `to` (right-aligned), with 0 on broadcast dimensions. */
+function broadcastStrides(from: Shape, to: Shape): number[] {
+  const fromStrides = stridesOf(from);
+  const offset = to.length - from.length;
+  const strides = new Array<number>(to.length).fill(0);
+  for (let i = 0; i < from.length; i++) strides[i + offset] = from[i] === 1 ? 0 : fromStrides[i];
+  return strides;
+}
+
+/**
+ * Copies `x` (shape `from`) into a new array of shape `to`, repeating broadcast
+ * dimensions. `from` must broadcast to `to`.
+ */
+export function broadcastTo(x: TypedArray, from: Shape, to: Shape): TypedArray {
+  const size = sizeOf(to);
+  const y = allocate(x instanceof Float64Array ? "float64" : "float32", size);
+  if (sameShape(from, to)) {
+    y.set(x);
+    return y;
+  }
+  if (x.length === 1) {
+    y.fill(x[0]);
+    return y;
+  }
+  const ndim = to.length;
+  const strides = broadcastStrides(from, to);
+  // Walk the output in row-major order with an odometer over all but the last dimension.
+  const last = to[ndim - 1];
+  const lastStride = strides[ndim - 1];
+  const index = new Array<number>(ndim).fill(0);
+  let src = 0;
+  for (let o = 0; o < size; o += last) {
+    for (let j = 0; j < last; j++) y[o + j] = x[src + j * lastStride];
+    for (let d = ndim - 2; d >= 0; d--) {
+      index[d]++;
+      src += strides[d];
+      if (index[d] < to[d]) break;
+      src -= strides[d] * index[d];
+      index[d] = 0;
+    }
+  }
+  return y;
+}
+
+/**
+ * Sums `g` (shape `from`) down to shape `to`, the adjoint of {@link broadcastTo}:
+ * every broadcast dimension is summed over. Returns `g` itself when the shapes are equal.
+ */
+export function sumTo(g: TypedArray, from: Shape, to: Shape): TypedArray {
+  if (sameShape(from, to)) return g;
+  const y = allocate(g instanceof Float64Array ? "float64" : "float32", sizeOf(to));
+  if (y.length === 1) {
+    let s = 0;
+    for (let i = 0; i < g.length; i++) s += g[i];
+    y[0] = s;
+    return y;
+  }
+  const ndim = from.length;
+  const strides = broadcastStrides(to, from);
+  const last = from[ndim - 1];
+  const lastStride = strides[ndim - 1];
+  const index = new Array<number>(ndim).fill(0);
+  let dst = 0;
+  // Sums accumulate in the output's own precision; float32 callers that need more
+  // precision should reduce in float64.
+  for (let o = 0; o < g.length; o += last) {
+    if (lastStride === 0) {
+      let s = 0;
+      for (let j = 0; j < last; j++) s += g[o + j];
+      y[dst] += s;
+    } else {
+      for (let j = 0; j < last; j++) y[dst + j] += g[o + j];
+    }
+    for (let d = ndim - 2; d >= 0; d--) {
+      index[d]++;
+      dst += strides[d];
+      if (index[d] < from[d]) break;
+      dst -= strides[d] * index[d];
+      index[d] = 0;
+    }
+  }
+  return y;
+}
