@@ -1,0 +1,56 @@
+import type { Tensor } from "../tensor/tensor.js";
+import { Module } from "./module.js";
+import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+
+/**
+ * A chain of modules applied in order: `Sequential(f, g, h)(x) = h(g(f(x)))`.
+ *
+ * Children are stored as fields `0`, `1`, … so parameter names are `0.weight`, `0.bias`,
+ * `2.weight` …, exactly as `torch.nn.Sequential`'s state dict.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential(new Dense(2, 8, { activation: "tanh" }), new Dense(8, 1));
+ * model.namedParameters().map(([name]) => name); // ["0.weight", "0.bias", "1.weight", "1.bias"]
+ * ```
+ */
+export class Sequential extends Module {
+  readonly #layers: Module[];
+
+  /** @throws Error when an argument is not a Module */
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((layer, i) => {
+      if (!(layer instanceof Module)) throw new Error(`Sequential: argument ${i} is not a Module`);
+    });
+    this.#layers = layers;
+    layers.forEach((layer, i) => Object.defineProperty(this, String(i), { value: layer, enumerable: true }));
+  }
+
+  /** Number of modules. */
+  get length(): number {
+    return this.#layers.length;
+  }
+
+  /** The module at `index`. */
+  at(index: number): Module | undefined {
+    return this.#layers.at(index);
+  }
+
+  /** The modules, in order. */
+  get layers(): readonly Module[] {
+    return this.#layers;
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const layer of this.#layers) y = layer.forward(y);
+    return y;
+  }
+
+  override spec(): ModuleSpec {
+    return { type: "Sequential", children: this.#layers.map((layer) => layer.spec()) };
+  }
+}
+
+registerModule("Sequential", (spec) => new Sequential(...(spec.children ?? []).map(moduleFromSpec)));

@@ -1,0 +1,153 @@
+import { describe, expect, it } from "vitest";
+import * as binaryOps from "../src/autograd/ops/binary.js";
+import * as castOps from "../src/autograd/ops/cast.js";
+import * as compareOps from "../src/autograd/ops/compare.js";
+import * as matmulOps from "../src/autograd/ops/matmul.js";
+import * as reduceOps from "../src/autograd/ops/reduce.js";
+import * as shapeOps from "../src/autograd/ops/shape.js";
+import * as softmaxOps from "../src/autograd/ops/softmax.js";
+import * as unaryOps from "../src/autograd/ops/unary.js";
+import { gradcheck } from "../src/autograd/gradcheck.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { randomTensor } from "./helpers/index.js";
+
+const {
+  add, sub, mul, div, maximum, minimum,
+} = binaryOps;
+const { neg, exp, log, sqrt, abs, pow, clamp } = unaryOps;
+const { sum, mean, max } = reduceOps;
+const { reshape, permute, transpose, broadcastTo, indexSelect, slice, concat, stack } = shapeOps;
+const { matmul, linear } = matmulOps;
+const { softmax, logSoftmax } = softmaxOps;
+const { where } = compareOps;
+const { cast } = castOps;
+
+type Case = readonly [label: string, fn: (...xs: Tensor[]) => Tensor, inputs: () => Tensor[]];
+
+const r = (shape: number[], seed: number, opts: Parameters<typeof randomTensor>[2] = {}) => randomTensor(shape, seed, opts);
+const positive = (shape: number[], seed: number) => r(shape, seed, { low: 0.1, high: 3 });
+const awayFromKinks = (shape: number[], seed: number) => r(shape, seed, { minAbs: 1e-2 });
+const distinct = (shape: number[], seed: number) => {
+  // Values spaced at least 0.05 apart so max/maximum never sit on a tie.
+  const t = r(shape, seed);
+  const order = Array.from(t.data.keys()).sort((i, j) => t.data[i] - t.data[j]);
+  order.forEach((i, rank) => (t.data[i] = rank * 0.1 - 1 + 0.01 * Math.sin(rank)));
+  return t;
+};
+
+/** Moves elements within 0.02 of a kink by 0.1, in place. */
+const awayFrom = (t: Tensor, kinks: number[]) => {
+  for (let i = 0; i < t.size; i++) if (kinks.some((k) => Math.abs(t.data[i] - k) < 0.02)) t.data[i] += 0.1;
+  return t;
+};
+
+/** The broadcasting pairs every binary op is checked on (STYLE §3.12.3). */
+const PAIRS: [number[], number[]][] = [
+  [[2, 3], [2, 3]],
+  [[2, 3], [3]],
+  [[2, 1], [1, 3]],
+  [[2, 3], []],
+];
+
+const binaryCases = (name: string, fn: (a: Tensor, b: Tensor) => Tensor, make: typeof r): Case[] =>
+  PAIRS.map(([sa, sb], k): Case => [`${name} ${JSON.stringify(sa)}∘${JSON.stringify(sb)}`, fn, () => [make(sa, 10 + k), make(sb, 20 + k)]]);
+
+/** Every differentiable op, keyed by its exported name: the exhaustiveness test below reads the keys. */
+const cases: Record<string, Case[]> = {
+  add: binaryCases("add", add, r),
+  sub: binaryCases("sub", sub, r),
+  mul: binaryCases("mul", mul, r),
+  div: binaryCases("div", div, (s, seed) => r(s, seed, { minAbs: 0.5 })),
+  maximum: PAIRS.map(([sa, sb], k): Case => [`maximum ${sa}∘${sb}`, maximum, () => [distinct(sa, 30 + k), r(sb, 40 + k, { low: 0.03, high: 0.04 })]]),
+  minimum: PAIRS.map(([sa, sb], k): Case => [`minimum ${sa}∘${sb}`, minimum, () => [distinct(sa, 50 + k), r(sb, 60 + k, { low: 0.03, high: 0.04 })]]),
+  neg: [["neg", neg, () => [r([2, 3], 1)]]],
+  exp: [["exp", exp, () => [r([2, 3], 2)]]],
+  log: [["log", log, () => [positive([2, 3], 3)]]],
+  sqrt: [["sqrt", sqrt, () => [positive([2, 3], 4)]]],
+  abs: [["abs", abs, () => [awayFromKinks([2, 3], 5)]]],
+  pow: [
+    ["pow 2", (x) => pow(x, 2), () => [r([2, 3], 6)]],
+    ["pow 3", (x) => pow(x, 3), () => [r([2, 3], 7)]],
+    ["pow -1.5", (x) => pow(x, -1.5), () => [positive([2, 3], 8)]],
+    ["pow 0", (x) => pow(x, 0), () => [r([2, 3], 9)]],
+  ],
+  clamp: [["clamp", (x) => clamp(x, -0.5, 0.7), () => [awayFrom(r([3, 4], 10), [-0.5, 0.7])]]],
+  where: [
+    ["where [2,3] masks [2,3]∘[3]", (a, b) => where(a.gt(0).detach(), a, b), () => [awayFromKinks([2, 3], 11), r([3], 12)]],
+  ],
+  sum: [
+    ["sum all", (x) => sum(x), () => [r([2, 3, 4], 13)]],
+    ["sum axis 1", (x) => sum(x, 1), () => [r([2, 3, 4], 14)]],
+    ["sum axis -1 keepDims", (x) => sum(x, -1, { keepDims: true }), () => [r([2, 3, 4], 15)]],
+  ],
+  mean: [
+    ["mean all", (x) => mean(x), () => [r([2, 3], 16)]],
+    ["mean axis 0", (x) => mean(x, 0), () => [r([4, 3], 17)]],
+  ],
+  max: [
+    ["max all", (x) => max(x), () => [distinct([2, 3], 18)]],
+    ["max axis 1", (x) => max(x, 1), () => [distinct([3, 4, 2], 19)]],
+    ["max axis 0 keepDims", (x) => max(x, 0, { keepDims: true }), () => [distinct([3, 4], 20)]],
+  ],
+  reshape: [["reshape", (x) => reshape(x, [3, -1]), () => [r([2, 3, 2], 21)]]],
+  permute: [["permute", (x) => permute(x, [2, 0, 1]), () => [r([2, 3, 4], 22)]]],
+  transpose: [
+    ["transpose 2-D", (x) => transpose(x), () => [r([3, 5], 23)]],
+    ["transpose 0,2", (x) => transpose(x, 0, 2), () => [r([2, 3, 4], 24)]],
+  ],
+  broadcastTo: [["broadcastTo", (x) => broadcastTo(x, [2, 3, 4]), () => [r([3, 1], 25)]]],
+  indexSelect: [
+    ["indexSelect rows, repeated", (x) => indexSelect(x, [2, 0, 2, -1]), () => [r([3, 4], 26)]],
+    ["indexSelect axis 1", (x) => indexSelect(x, [1, 1, 0], 1), () => [r([2, 3, 2], 27)]],
+  ],
+  slice: [["slice", (x) => slice(x, 1, 1, -1), () => [r([2, 4, 3], 28)]]],
+  concat: [["concat axis 1", (a, b) => concat([a, b, a], 1), () => [r([2, 3], 29), r([2, 1], 30)]]],
+  stack: [["stack axis 1", (a, b) => stack([a, b], 1), () => [r([2, 3], 31), r([2, 3], 32)]]],
+  matmul: [
+    ["matmul 2-D", matmul, () => [r([3, 4], 33), r([4, 5], 34)]],
+    ["matmul batched 3-D", matmul, () => [r([2, 3, 4], 35), r([2, 4, 2], 36)]],
+    ["matmul 3-D by shared 2-D", matmul, () => [r([2, 3, 4], 37), r([4, 2], 38)]],
+    ["matmul shared 2-D by 3-D", matmul, () => [r([3, 4], 39), r([2, 4, 2], 40)]],
+  ],
+  linear: [
+    ["linear with bias", (x, w, b) => linear(x, w, b), () => [r([4, 3], 41), r([2, 3], 42), r([2], 43)]],
+    ["linear without bias", (x, w) => linear(x, w), () => [r([4, 3], 44), r([2, 3], 45)]],
+  ],
+  softmax: [
+    ["softmax last axis", (x) => softmax(x), () => [r([3, 4], 46)]],
+    ["softmax axis 0", (x) => softmax(x, 0), () => [r([3, 4, 2], 47)]],
+  ],
+  logSoftmax: [
+    ["logSoftmax last axis", (x) => logSoftmax(x), () => [r([3, 4], 48)]],
+    ["logSoftmax axis 1", (x) => logSoftmax(x, 1), () => [r([2, 3, 2], 49)]],
+  ],
+  cast: [["cast float32 → float64 round trip", (x) => cast(cast(x, "float32"), "float64"), () => [r([3], 50)]]],
+};
+
+/** Exported functions that are deliberately not differentiable. */
+const NOT_DIFFERENTIABLE = new Set(["gt", "ge", "lt", "le", "eq", "ne", "argmax"]);
+
+describe("float64 gradcheck of every differentiable op", () => {
+  for (const [name, list] of Object.entries(cases)) {
+    for (const [label, fn, inputs] of list) {
+      it(label, () => {
+        if (name === "cast") {
+          // float32 rounding inside the function makes finite differences meaningless; check the chain rule only.
+          const x = inputs()[0];
+          const w = r([3], 99, { requiresGrad: false });
+          fn(x).mul(w).sum().backward();
+          expect(Array.from(x.grad!.data)).toEqual(Array.from(w.data).map((v) => Math.fround(v)));
+          return;
+        }
+        expect(gradcheck(fn, inputs())).toBe(true);
+      });
+    }
+  }
+
+  it("every op exported from src/autograd/ops is gradchecked or declared non-differentiable", () => {
+    const modules = [binaryOps, castOps, compareOps, matmulOps, reduceOps, shapeOps, softmaxOps, unaryOps];
+    const exported = modules.flatMap((m) => Object.entries(m).filter(([, v]) => typeof v === "function").map(([k]) => k));
+    const missing = exported.filter((k) => !(k in cases) && !NOT_DIFFERENTIABLE.has(k));
+    expect(missing).toEqual([]);
+  });
+});
