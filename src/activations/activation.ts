@@ -1,0 +1,100 @@
+import { Module } from "../layers/module.js";
+import type { JsonValue, ModuleSpec } from "../layers/spec.js";
+import type { Tensor } from "../tensor/tensor.js";
+
+/** An activation as a plain differentiable function of one tensor. */
+export type ActivationFn = (x: Tensor) => Tensor;
+
+/**
+ * Which weight initialisation suits the layer feeding this activation: `"he"` for the
+ * ReLU family (ReLU, LeakyReLU, PReLU, LEAF, ELU; He et al. 2015), `"lecun"` for SELU
+ * (Klambauer et al. 2017), `"glorot"` otherwise (Glorot & Bengio 2010). `Dense` reads it
+ * to pick its default initialiser.
+ */
+export type InitHint = "he" | "lecun" | "glorot";
+
+/** JSON options of an activation, as stored in its spec. */
+export type ActivationConfig = { readonly [key: string]: JsonValue };
+
+/** Options of the {@link Activation} constructor. */
+export interface ActivationOptions {
+  /** Default `"glorot"`. */
+  initHint?: InitHint;
+  /**
+   * The options this activation was built with, stored in `spec()` so that a checkpoint
+   * can rebuild it with `activation(name, config)`. Default `{}`.
+   */
+  config?: ActivationConfig;
+}
+
+const INIT_HINTS: readonly InitHint[] = ["he", "lecun", "glorot"];
+
+/**
+ * Puts an activation function into a model. This is also the first extension point for
+ * user-defined activations: pass any {@link ActivationFn} composed of differentiable ops
+ * (no derivative to write).
+ *
+ * Its `spec()` is `{ type: "Activation", options: { name, ...config } }`, which
+ * `moduleFromSpec` rebuilds through the activation registry, so a custom activation can be
+ * saved and loaded once its name is registered with `registerActivation`. The built-in
+ * activation modules subclass it and override `spec()` with their own type.
+ *
+ * @example
+ * ```ts
+ * const softsign = new Activation("softsign", (x) => x.div(x.abs().add(1)));
+ * softsign.forward(tensor([3])).toArray(); // [0.75]
+ * ```
+ */
+export class Activation extends Module {
+  /** The activation's registry name, e.g. `"relu"`. */
+  readonly name: string;
+  /** The initialisation that suits the layer before this activation. */
+  readonly initHint: InitHint;
+  readonly #fn: ActivationFn;
+  readonly #config: ActivationConfig;
+
+  /**
+   * @param name - the activation's name (its registry name, for serialisation)
+   * @param fn - the function applied by `forward`
+   * @param options - `initHint` (default `"glorot"`) and `config` (default `{}`)
+   * @throws Error when `name` is empty, `fn` is not a function or `initHint` is unknown
+   */
+  constructor(name: string, fn: ActivationFn, options: ActivationOptions = {}) {
+    super();
+    if (typeof name !== "string" || name.length === 0) throw new Error("Activation: name must be a non-empty string");
+    if (typeof fn !== "function") throw new Error(`Activation "${name}": fn must be a function, got ${typeof fn}`);
+    const hint = options.initHint ?? "glorot";
+    if (!INIT_HINTS.includes(hint)) {
+      throw new Error(`Activation "${name}": initHint must be one of ${INIT_HINTS.join(", ")}, got ${String(hint)}`);
+    }
+    this.name = name;
+    this.initHint = hint;
+    this.#fn = fn;
+    this.#config = { ...(options.config ?? {}) };
+  }
+
+  /** Applies the activation. */
+  forward(x: Tensor): Tensor {
+    return this.#fn(x);
+  }
+
+  /** `{ type: "Activation", options: { name, ...config } }`. */
+  override spec(): ModuleSpec {
+    return { type: "Activation", options: { ...this.#config, name: this.name } };
+  }
+}
+
+/**
+ * The initialisation hint of a module used as an activation: its `initHint` when it is an
+ * {@link Activation}, otherwise `"glorot"`.
+ */
+export function initHintOf(module: Module | null | undefined): InitHint {
+  return module instanceof Activation ? module.initHint : "glorot";
+}
+
+/** @internal Stands in for `fn` in subclasses whose `forward` reads their own parameters (never called). */
+export function overriddenForward(name: string): ActivationFn {
+  return () => {
+    throw new Error(`${name}: forward() is defined by the subclass`);
+  };
+}

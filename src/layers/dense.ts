@@ -1,0 +1,118 @@
+import { linear } from "../autograd/ops/matmul.js";
+import { reshape } from "../autograd/ops/shape.js";
+import { Activation } from "../activations/activation.js";
+import { activation as activationByName } from "../activations/registry.js";
+import { checkDType, DEFAULT_DTYPE, type DType } from "../tensor/dtype.js";
+import { formatShape } from "../tensor/shape.js";
+import type { Generator } from "../tensor/random.js";
+import type { Tensor } from "../tensor/tensor.js";
+import { glorotUniform, heNormal, initializer, lecunNormal, zerosInit, type Initializer, type InitName } from "./init.js";
+import { Module } from "./module.js";
+import { Parameter } from "./parameter.js";
+import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+
+/** Options of {@link Dense}. */
+export interface DenseOptions {
+  /** Applied after the affine map: a module, or a registered activation name. Default none (linear). */
+  activation?: Module | string | null;
+  /** Whether to add a bias. Default `true`. */
+  bias?: boolean;
+  /**
+   * Weight initialiser. Default from the activation: He normal for the ReLU family,
+   * LeCun normal for SELU, Glorot uniform otherwise (and without an activation).
+   */
+  init?: InitName | Initializer;
+  /** Generator for the initial weights. Default: the global one. */
+  rng?: Generator;
+  /** Default `'float32'`. */
+  dtype?: DType;
+}
+
+function checkFeatures(name: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`Dense: ${name} must be a positive integer, got ${String(value)}`);
+  }
+}
+
+function defaultInit(act: Module | null): Initializer {
+  const hint = act instanceof Activation ? act.initHint : "glorot";
+  return hint === "he" ? heNormal : hint === "lecun" ? lecunNormal : glorotUniform;
+}
+
+/**
+ * Fully connected layer with an optional activation.
+ *
+ * ```text
+ * Dense(x) = act(x·Wᵀ + b)      x [batch, in] (or [..., in]), W [out, in], b [out]
+ * ```
+ *
+ * The weight uses PyTorch's `[outFeatures, inFeatures]` layout, so a checkpoint maps one
+ * to one onto `torch.nn.Linear`. The bias starts at zero. The product and bias add are one
+ * fused op (`linear`).
+ *
+ * @example
+ * ```ts
+ * const layer = new Dense(2, 8, { activation: "tanh", rng: generator(0) });
+ * layer.forward(zeros([4, 2])).shape; // [4, 8]
+ * ```
+ */
+export class Dense extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  readonly activation: Module | null;
+
+  /**
+   * @throws Error for non-positive or non-integer sizes, an unknown activation name,
+   * an unknown initialiser or dtype
+   */
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: DenseOptions = {},
+  ) {
+    super();
+    checkFeatures("inFeatures", inFeatures);
+    checkFeatures("outFeatures", outFeatures);
+    const dtype = options.dtype === undefined ? DEFAULT_DTYPE : checkDType("Dense", options.dtype);
+    const act = options.activation ?? null;
+    this.activation = typeof act === "string" ? activationByName(act) : act;
+    const init = options.init === undefined ? defaultInit(this.activation) : initializer(options.init);
+    const ctx = { fanIn: inFeatures, fanOut: outFeatures, dtype, ...(options.rng ? { rng: options.rng } : {}) };
+    this.weight = new Parameter(init([outFeatures, inFeatures], ctx));
+    this.bias = options.bias === false ? null : new Parameter(zerosInit([outFeatures], ctx));
+  }
+
+  /**
+   * @throws Error naming the layer and both shapes when the input's last axis is not `inFeatures`
+   */
+  forward(x: Tensor): Tensor {
+    const shape = x.shape;
+    if (shape.length === 0 || shape[shape.length - 1] !== this.inFeatures) {
+      throw new Error(
+        `Dense(${this.inFeatures} → ${this.outFeatures}): expected input [batch, ${this.inFeatures}], got ${formatShape(shape)}`,
+      );
+    }
+    const flat = shape.length === 2 ? x : reshape(x, [-1, this.inFeatures]);
+    let y = linear(flat, this.weight, this.bias);
+    if (shape.length !== 2) y = reshape(y, [...shape.slice(0, -1), this.outFeatures]);
+    return this.activation === null ? y : this.activation.forward(y);
+  }
+
+  override spec(): ModuleSpec {
+    return {
+      type: "Dense",
+      options: { inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias !== null, dtype: this.weight.dtype },
+      children: this.activation === null ? [] : [this.activation.spec()],
+    };
+  }
+}
+
+registerModule("Dense", (spec) => {
+  const o = spec.options ?? {};
+  const child = spec.children?.[0];
+  return new Dense(Number(o.inFeatures), Number(o.outFeatures), {
+    bias: o.bias !== false,
+    dtype: checkDType("Dense", o.dtype ?? DEFAULT_DTYPE),
+    activation: child === undefined ? null : moduleFromSpec(child),
+  });
+});
