@@ -1,0 +1,93 @@
+// tensor.js first: loading an op module before it breaks the tensor ↔ ops import cycle.
+import { Tensor } from "../tensor/tensor.js";
+import { add, div, mul } from "../autograd/ops/binary.js";
+import { sum } from "../autograd/ops/reduce.js";
+import { logSoftmax } from "../autograd/ops/softmax.js";
+import { neg } from "../autograd/ops/unary.js";
+import { allocate } from "../tensor/dtype.js";
+import { formatShape } from "../tensor/shape.js";
+import { checkLabels, type Labels } from "./labels.js";
+import { checkReduction, checkSameShape, checkTensor, type ReductionOptions } from "./reduction.js";
+
+/** Options of {@link crossEntropyLoss}. */
+export interface CrossEntropyOptions extends ReductionOptions {
+  /** ε ∈ [0, 1]: the target becomes (1 − ε)·target + ε/C. Default 0, as PyTorch. */
+  labelSmoothing?: number;
+  /** Per-class weights w, shape `[C]`, treated as a constant. Default: all 1. */
+  weight?: Tensor;
+}
+
+/**
+ * Cross-entropy between logits and a target (PyTorch's `CrossEntropyLoss`), computed
+ * through a stable log-softmax (never `log(softmax(x))`), so logits of ±1e4 stay finite.
+ *
+ * ```text
+ * log pₙ = logSoftmax(logitsₙ),  C classes, ε = labelSmoothing, w = weight (default 1)
+ * integer labels yₙ:
+ *   ℓₙ = −(1 − ε)·w[yₙ]·log pₙ[yₙ] − (ε/C)·Σ_c w_c·log pₙ[c]
+ *   mean: Σ ℓₙ / Σ w[yₙ]   (Σ w[yₙ] = N without weights)
+ * class probabilities qₙ (target shape [N, C]):
+ *   ℓₙ = −Σ_c w_c·((1 − ε)·qₙ[c] + ε/C)·log pₙ[c]
+ *   mean: Σ ℓₙ / N
+ * ∂ℓₙ/∂logitsₙ[c] = pₙ[c]·Σ_k aₖ − a_c,   aₖ the coefficient of log pₙ[k] above
+ *                  = pₙ[c] − [c = yₙ]      (labels, no weights, ε = 0)
+ * ```
+ *
+ * @param logits - `[N, C]` unnormalised scores
+ * @param target - N integer labels (a `[N]` tensor holding integers, a number[] or an
+ *   Int32Array), or a `[N, C]` tensor of class probabilities (it receives a gradient if it
+ *   requires one)
+ * @param options - `reduction` default `'mean'`; `labelSmoothing` default 0; `weight` default none
+ * @returns a scalar, or for `'none'` the `[N]` per-sample losses
+ * @throws Error when `logits` is not 2-D, the target's shape or label count does not fit
+ *   (both named), a label is not an integer or out of range (label and position named),
+ *   `labelSmoothing` is outside [0, 1], `weight` is not a `[C]` tensor, or the reduction is invalid
+ *
+ * @example
+ * ```ts
+ * crossEntropyLoss(tensor([[0, 0]]), [1]).item(); // log 2 ≈ 0.6931
+ * ```
+ */
+export function crossEntropyLoss(logits: Tensor, target: Labels, options: CrossEntropyOptions = {}): Tensor {
+  const op = "crossEntropyLoss";
+  const reduction = checkReduction(op, options);
+  checkTensor(op, "logits", logits);
+  if (logits.ndim !== 2) throw new Error(`${op}: logits must have shape [N, C], got ${formatShape(logits.shape)}`);
+  const [n, c] = logits.shape;
+  const eps = options.labelSmoothing ?? 0;
+  if (typeof eps !== "number" || !(eps >= 0 && eps <= 1)) {
+    throw new Error(`${op}: labelSmoothing must be in [0, 1], got ${String(eps)}`);
+  }
+  const weight = options.weight;
+  if (weight !== undefined) {
+    checkTensor(op, "weight", weight);
+    if (weight.ndim !== 1 || weight.shape[0] !== c) {
+      throw new Error(`${op}: weight must have shape [C] = [${c}], got ${formatShape(weight.shape)}`);
+    }
+    if (weight.dtype !== logits.dtype) throw new Error(`${op}: weight is ${weight.dtype} but logits are ${logits.dtype}`);
+  }
+  const w = weight?.data;
+
+  if (target instanceof Tensor && target.ndim !== 1) {
+    checkSameShape(op, "logits", logits, "target probabilities", target);
+    let q = eps === 0 ? target : add(mul(target, 1 - eps), eps / c);
+    if (weight !== undefined) q = mul(q, weight.detach());
+    const losses = neg(sum(mul(logSoftmax(logits, 1), q), 1));
+    if (reduction === "none") return losses;
+    return reduction === "sum" ? sum(losses) : div(sum(losses), n);
+  }
+
+  const y = checkLabels(op, logits, target);
+  // Coefficients a[n, c] of log p[n, c]; a constant, since labels carry no gradient.
+  const a = allocate(logits.dtype, logits.size);
+  let denominator = 0;
+  for (let i = 0; i < n; i++) {
+    const wy = w === undefined ? 1 : w[y[i]];
+    denominator += wy;
+    if (eps !== 0) for (let k = 0; k < c; k++) a[i * c + k] = (eps / c) * (w === undefined ? 1 : w[k]);
+    a[i * c + y[i]] += (1 - eps) * wy;
+  }
+  const losses = neg(sum(mul(logSoftmax(logits, 1), new Tensor(a, logits.shape)), 1));
+  if (reduction === "none") return losses;
+  return reduction === "sum" ? sum(losses) : div(sum(losses), denominator);
+}

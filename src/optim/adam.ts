@@ -1,0 +1,135 @@
+import type { Parameter } from "../layers/parameter.js";
+import { allocate } from "../tensor/dtype.js";
+import { checkOption, finiteNonNegative, lerp, Optimizer, type ParamGroup } from "./optimizer.js";
+
+const MOMENTS: readonly string[] = ["m", "v"];
+
+/** Options of {@link Adam} and {@link AdamW}. */
+export interface AdamOptions {
+  /** Learning rate γ. Default 1e-3. */
+  lr?: number;
+  /** Decay rates (β₁, β₂) of the moment estimates, each in [0, 1). Default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** ε ≥ 0 added to the denominator. Default 1e-8. */
+  eps?: number;
+  /** Weight decay λ: an L2 term in Adam, decoupled in AdamW. Default 0 (Adam), 0.01 (AdamW). */
+  weightDecay?: number;
+  /** Use the running maximum of v̂ (Reddi et al., 2018). Default false. */
+  amsgrad?: boolean;
+}
+
+/** {@link AdamOptions} with every default filled in. */
+export type AdamGroupOptions = Required<AdamOptions>;
+
+/**
+ * Adam (Kingma & Ba, 2015, https://arxiv.org/abs/1412.6980), exactly PyTorch's
+ * `torch.optim.Adam`. At a parameter's step t, with gradient g:
+ *
+ * ```text
+ * g ← g + λ·θ                         (Adam: L2 penalty, if λ ≠ 0)
+ * θ ← θ·(1 − γ·λ)                     (AdamW: decoupled decay, instead of the line above)
+ * m ← β₁·m + (1 − β₁)·g
+ * v ← β₂·v + (1 − β₂)·g²
+ * v̂ ← max(v̂, v)                       (amsgrad only; the denominator then uses v̂)
+ * θ ← θ − (γ / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
+ * ```
+ *
+ * On the first step m/(1 − β₁) = g and v/(1 − β₂) = g², so each weight moves by
+ * γ·g/(|g| + ε): about γ, whatever the gradient's scale. State per parameter: `m`, `v`,
+ * with amsgrad `vMax`, and the parameter's step count t.
+ */
+export class Adam extends Optimizer<AdamGroupOptions> {
+  protected readonly bufferNames: readonly string[] = ["m", "v", "vMax"];
+  /** Whether weight decay is decoupled from the gradient (AdamW). */
+  protected readonly decoupled: boolean = false;
+
+  /**
+   * @param params - parameters, or groups `{ params, …options }` overriding these options
+   * @param options - `lr` 1e-3, `betas` [0.9, 0.999], `eps` 1e-8, `weightDecay` 0, `amsgrad` false
+   * @throws Error naming the optimiser and the value for a negative or non-finite lr, eps or
+   *   weight decay, betas outside [0, 1), or bad params
+   */
+  constructor(params: readonly Parameter[] | readonly ParamGroup<AdamGroupOptions>[], options: AdamOptions = {}) {
+    super(params, Adam.resolve(options, 0));
+  }
+
+  /** Fills in the defaults. */
+  protected static resolve(options: AdamOptions, weightDecay: number): AdamGroupOptions {
+    return {
+      lr: options.lr ?? 1e-3,
+      betas: options.betas ?? [0.9, 0.999],
+      eps: options.eps ?? 1e-8,
+      weightDecay: options.weightDecay ?? weightDecay,
+      amsgrad: options.amsgrad ?? false,
+    };
+  }
+
+  protected checkOptions(o: AdamGroupOptions): void {
+    const name = this.constructor.name;
+    checkOption(name, finiteNonNegative(o.lr), "learning rate (lr)", o.lr);
+    const b = o.betas;
+    const okBeta = (x: unknown): boolean => typeof x === "number" && x >= 0 && x < 1;
+    checkOption(name, Array.isArray(b) && b.length === 2 && okBeta(b[0]) && okBeta(b[1]), "betas (each must be in [0, 1))", b);
+    checkOption(name, finiteNonNegative(o.eps), "eps", o.eps);
+    checkOption(name, finiteNonNegative(o.weightDecay), "weightDecay", o.weightDecay);
+    checkOption(name, typeof o.amsgrad === "boolean", "amsgrad", o.amsgrad);
+  }
+
+  protected requiredBuffers(o: AdamGroupOptions): readonly string[] {
+    return o.amsgrad ? this.bufferNames : MOMENTS;
+  }
+
+  step(): void {
+    this.stepCount++;
+    this.forEachParam((p, k, o) => {
+      if (p.grad === null) return;
+      const g = p.grad.data;
+      const theta = p.data;
+      const { lr, eps, weightDecay, amsgrad } = o;
+      const [beta1, beta2] = o.betas;
+      const s = this.state[k] ?? this.stateOf(p, k, this.requiredBuffers(o));
+      if (amsgrad && s.buffers.vMax === undefined) s.buffers.vMax = allocate(p.dtype, p.size);
+      const m = s.buffers.m;
+      const v = s.buffers.v;
+      const vMax = amsgrad ? s.buffers.vMax : v;
+      const t = ++s.step;
+      const stepSize = lr / (1 - beta1 ** t);
+      const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
+      const l2 = this.decoupled ? 0 : weightDecay;
+      const shrink = this.decoupled ? 1 - lr * weightDecay : 1;
+      for (let i = 0; i < theta.length; i++) {
+        if (shrink !== 1) theta[i] *= shrink;
+        const gi = l2 !== 0 ? g[i] + l2 * theta[i] : g[i];
+        m[i] = lerp(m[i], gi, 1 - beta1);
+        v[i] = v[i] * beta2 + (1 - beta2) * gi * gi;
+        if (amsgrad) vMax[i] = Math.max(vMax[i], v[i]);
+        theta[i] -= stepSize * (m[i] / (Math.sqrt(vMax[i]) / bias2Sqrt + eps));
+      }
+    });
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter, 2019, https://arxiv.org/abs/1711.05101), exactly PyTorch's
+ * `torch.optim.AdamW`: {@link Adam} with weight decay decoupled from the gradient, applied
+ * to the weights before the Adam update.
+ *
+ * ```text
+ * θ ← θ·(1 − γ·λ)
+ * then Adam's update with λ = 0
+ * ```
+ *
+ * Default `weightDecay` 0.01 (PyTorch); the other defaults are Adam's.
+ */
+export class AdamW extends Adam {
+  protected override readonly decoupled: boolean = true;
+
+  /**
+   * @param params - parameters, or groups `{ params, …options }` overriding these options
+   * @param options - as {@link Adam}, with `weightDecay` default 0.01
+   * @throws Error naming AdamW and the value, as {@link Adam}
+   */
+  constructor(params: readonly Parameter[] | readonly ParamGroup<AdamGroupOptions>[], options: AdamOptions = {}) {
+    super(params, { ...options, weightDecay: options.weightDecay ?? 0.01 });
+  }
+}
