@@ -1,0 +1,77 @@
+import * as nodeFs from "node:fs";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+
+/** The file-system calls {@link atomicWriteFile} makes; tests inject failing versions. */
+export interface AtomicWriteFs {
+  openSync(path: string, flags: string, mode?: number): number;
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+}
+
+/** Bytes handed to one `write` call; large files are written in several. */
+const CHUNK_BYTES = 1 << 20;
+
+/**
+ * Writes `bytes` to `path` so that a crash or error at any point leaves either the old file
+ * or the complete new one, never a torn file: the bytes go to a temporary file in the same
+ * directory (`<path>.tmp-<pid>-<random>`), which is flushed to disk (`fsync`) and then
+ * renamed over `path` (atomic on POSIX file systems). On failure the temporary file is
+ * removed and the error rethrown.
+ *
+ * @param fs - the file-system calls to use (default `node:fs`)
+ * @throws the underlying file-system error, with `path` untouched
+ */
+export function atomicWriteFile(path: string, bytes: Uint8Array, fs: AtomicWriteFs = nodeFs): void {
+  const temporary = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
+  const fd = fs.openSync(temporary, "wx", 0o644);
+  let closed = false;
+  try {
+    let written = 0;
+    while (written < bytes.length) {
+      const length = Math.min(CHUNK_BYTES, bytes.length - written);
+      written += fs.writeSync(fd, bytes, written, length, written);
+    }
+    fs.fsyncSync(fd);
+    closed = true;
+    fs.closeSync(fd);
+    fs.renameSync(temporary, path);
+  } catch (error) {
+    if (!closed) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Already failing: the original error is the one to report.
+      }
+    }
+    try {
+      fs.unlinkSync(temporary);
+    } catch {
+      // The temporary file may not exist any more; nothing else to clean up.
+    }
+    throw error;
+  }
+  syncDirectory(dirname(path));
+}
+
+/** Flushes the directory entry of the rename, where the platform allows opening directories. */
+function syncDirectory(directory: string): void {
+  let fd: number | null = null;
+  try {
+    fd = nodeFs.openSync(directory, "r");
+    nodeFs.fsyncSync(fd);
+  } catch {
+    // Windows cannot open directories; the rename itself has already happened.
+  } finally {
+    if (fd !== null) {
+      try {
+        nodeFs.closeSync(fd);
+      } catch {
+        // Nothing was written through this descriptor.
+      }
+    }
+  }
+}
