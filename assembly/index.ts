@@ -1,0 +1,10 @@
+// Entry point of build/kernels.wasm: everything exported here is callable from
+// src/kernels/wasm.ts. Memory is exported and grown by the host; the kernels never
+// allocate, they only read and write the regions whose addresses the host passes.
+
+export { gemm, workspaceBytes } from "./gemm";
+
+/** First byte the host may use: everything below belongs to the module's static data. */
+export function heapBase(): usize {
+  return __heap_base;
+}

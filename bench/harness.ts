@@ -1,0 +1,61 @@
+/**
+ * Timing helpers for the side-by-side benchmark: contenders run in alternating rounds
+ * (so drift in machine load hits all of them alike), after a warm-up, and each reports the
+ * median over rounds of its mean time per step.
+ */
+
+/** One implementation of a workload: a training step (or a product) that keeps its own state. */
+export interface Contender {
+  readonly name: string;
+  /** Called before each of this contender's rounds (e.g. to switch the tfjs backend). */
+  enter?(): Promise<void>;
+  /** Runs one step. */
+  step(): void;
+}
+
+/** How long to measure. */
+export interface MeasureOptions {
+  /** Steps run once per contender before timing. */
+  warmupSteps: number;
+  /** Steps timed together in one round (their mean is one sample). */
+  stepsPerRound: number;
+  /** Rounds per contender; the median of the round means is reported. */
+  rounds: number;
+}
+
+/** The median of `values` (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Times every contender, alternating round by round.
+ *
+ * @returns for each contender's name, the median milliseconds per step
+ */
+export async function measureAlternating(contenders: readonly Contender[], options: MeasureOptions): Promise<Map<string, number>> {
+  for (const c of contenders) {
+    await c.enter?.();
+    for (let i = 0; i < options.warmupSteps; i++) c.step();
+  }
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < options.rounds; r++) {
+    for (const c of contenders) {
+      await c.enter?.();
+      const start = performance.now();
+      for (let i = 0; i < options.stepsPerRound; i++) c.step();
+      samples.get(c.name)?.push((performance.now() - start) / options.stepsPerRound);
+    }
+  }
+  return new Map([...samples].map(([name, values]) => [name, median(values)]));
+}
+
+/** Formats rows of cells as a left-aligned text table. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
