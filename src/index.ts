@@ -1,4 +1,5 @@
 // typegrad's public surface. Everything a user imports comes from here, by name.
+import { enableWasmKernels } from "./kernels/wasm.js";
 
 export { Tensor, type NestedArray, type TensorInit } from "./tensor/tensor.js";
 export { DEFAULT_DTYPE, type DType, type TypedArray } from "./tensor/dtype.js";
@@ -42,3 +43,158 @@ export { logSoftmax, softmax } from "./autograd/ops/softmax.js";
 export { cast } from "./autograd/ops/cast.js";
 
 export { kernels, setKernels, typescriptKernels, type Kernels } from "./kernels/index.js";
+export { enableWasmKernels, kernelInfo, wasmKernels, type EnableWasmOptions, type KernelInfo } from "./kernels/wasm.js";
+
+// Layers
+export { Parameter } from "./layers/parameter.js";
+export { Module, type LoadStateDictOptions, type StateDict } from "./layers/module.js";
+export { moduleFromSpec, registerModule, type JsonValue, type ModuleFactory, type ModuleSpec } from "./layers/spec.js";
+export { Dense, type DenseOptions } from "./layers/dense.js";
+export { Sequential } from "./layers/sequential.js";
+export { Dropout, type DropoutOptions } from "./layers/dropout.js";
+export { Flatten } from "./layers/flatten.js";
+export {
+  constant,
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  heUniform,
+  initializer,
+  lecunNormal,
+  lecunUniform,
+  onesInit,
+  zerosInit,
+  type InitContext,
+  type Initializer,
+  type InitName,
+} from "./layers/init.js";
+export { KANLinear } from "./layers/kan-linear.js";
+export { KAN, type KANOptions } from "./layers/kan.js";
+export type { KANLinearOptions } from "./layers/kan-options.js";
+export { bsplineBasis, extendedGrid } from "./layers/kan-bspline.js";
+export { splineLinear } from "./layers/kan-spline-linear.js";
+export { lstsq } from "./layers/kan-lstsq.js";
+
+// Activations
+export {
+  Activation,
+  initHintOf,
+  type ActivationConfig,
+  type ActivationFn,
+  type ActivationOptions,
+  type InitHint,
+} from "./activations/activation.js";
+export { identity, logSigmoid, sigmoid, tanh } from "./activations/basic.js";
+export { elu, leakyRelu, relu, selu, SELU_ALPHA, SELU_SCALE } from "./activations/relu-family.js";
+export { gelu, type GeluApproximation, type GeluOptions } from "./activations/gelu.js";
+export { mish, silu, softplus, type SoftplusOptions } from "./activations/smooth.js";
+export { swish } from "./activations/swish.js";
+export { leaf, prelu } from "./activations/prelu.js";
+export { LEAF_PRESETS, leafExtended, type LeafParams, type LeafPreset } from "./activations/leaf.js";
+export { erf, erfc } from "./activations/erf.js";
+export { Identity, LogSigmoid, LogSoftmax, Sigmoid, Softmax, Tanh, type SoftmaxOptions } from "./activations/modules.js";
+export { ELU, LeakyReLU, ReLU, SELU, type ELUOptions, type LeakyReLUOptions } from "./activations/modules-relu.js";
+export { GELU, Mish, SiLU, Softplus } from "./activations/modules-smooth.js";
+export { PReLU, Swish, type PReLUOptions, type SwishOptions } from "./activations/modules-trainable.js";
+export { LEAF, type LEAFOptions } from "./activations/modules-leaf.js";
+export {
+  defineActivation,
+  type ActivationDefinition,
+  type DefinedActivation,
+  type DefinedActivationClass,
+  type DefinedActivationOptions,
+} from "./activations/define.js";
+export { activation, activationNames, registerActivation, type ActivationFactory } from "./activations/registry.js";
+export type { ParamArrays, ParamGrads } from "./activations/param-op.js";
+
+// Losses
+export { checkReduction, type Reduction, type ReductionOptions } from "./losses/reduction.js";
+export { type Labels } from "./losses/labels.js";
+export { mseLoss } from "./losses/mse.js";
+export { bceWithLogitsLoss, type BCEWithLogitsOptions } from "./losses/bce-with-logits.js";
+export { crossEntropyLoss, type CrossEntropyOptions } from "./losses/cross-entropy.js";
+export { nllLoss } from "./losses/nll.js";
+export { huberLoss, type HuberLossOptions } from "./losses/huber.js";
+
+// Optimisers and schedules
+export {
+  Optimizer,
+  type BaseOptimizerOptions,
+  type OptimizerState,
+  type ParamGroup,
+  type ResolvedParamGroup,
+} from "./optim/optimizer.js";
+export { SGD, type SGDGroupOptions, type SGDOptions } from "./optim/sgd.js";
+export { Adam, AdamW, type AdamGroupOptions, type AdamOptions } from "./optim/adam.js";
+export { RMSprop, type RMSpropGroupOptions, type RMSpropOptions } from "./optim/rmsprop.js";
+export { clipGradNorm, clipGradValue } from "./optim/clip-grad.js";
+export { LRScheduler, type SchedulerState } from "./optim/lr-scheduler.js";
+export {
+  CosineAnnealingLR,
+  ExponentialLR,
+  LinearLR,
+  LinearWarmup,
+  SequentialLR,
+  StepLR,
+  type LinearLROptions,
+} from "./optim/schedulers.js";
+
+// Data
+export { type Dataset, type SeedOptions } from "./data/dataset.js";
+export {
+  circles,
+  moons,
+  spirals,
+  xor,
+  type CirclesOptions,
+  type MoonsOptions,
+  type SpiralsOptions,
+  type ToyOptions,
+} from "./data/toy.js";
+export { trainTestSplit, type SplitOptions } from "./data/split.js";
+export { batches, countBatches, type BatchOptions } from "./data/batches.js";
+
+// Checkpoints
+export {
+  parseSafetensors,
+  readSafetensors,
+  serializeSafetensors,
+  writeSafetensors,
+  type Safetensors,
+  type WriteSafetensorsOptions,
+} from "./io/safetensors.js";
+export {
+  CHECKPOINT_FORMAT_VERSION,
+  CHECKPOINT_KEYS,
+  loadCheckpoint,
+  loadModel,
+  optimizerPath,
+  saveModel,
+  type CheckpointOptimizer,
+  type LoadCheckpointOptions,
+  type SaveModelOptions,
+} from "./io/checkpoint.js";
+export { TYPEGRAD_VERSION } from "./io/version.js";
+
+// Training
+export { fit, type FitOptions } from "./train/fit.js";
+export { evaluate, type EvaluateOptions } from "./train/evaluate.js";
+export { predict, type PredictOptions } from "./train/predict.js";
+export type { Callback, CallbackContext, History, Logs, LossFn } from "./train/callback.js";
+export { EarlyStopping, type EarlyStoppingOptions } from "./train/early-stopping.js";
+export { LearningRateScheduler, type ScheduleFn, type SteppableScheduler } from "./train/lr-scheduler-callback.js";
+export {
+  accuracy,
+  binaryAccuracy,
+  mae as maeMetric,
+  mse as mseMetric,
+  resolveMetric,
+  type Metric,
+  type MetricName,
+  type MetricTotal,
+} from "./train/metrics.js";
+export type { ProgressStream, Verbosity } from "./train/progress.js";
+
+// WebAssembly SIMD kernels are used when build/kernels.wasm (compiled from assembly/ by
+// `npm ci`'s prepare step) is present; otherwise the TypeScript kernels run.
+enableWasmKernels();
