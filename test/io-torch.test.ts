@@ -1,0 +1,56 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ReLU } from "../src/activations/modules-relu.js";
+import { Tanh } from "../src/activations/modules.js";
+import { saveModel } from "../src/io/checkpoint.js";
+import { Dense } from "../src/layers/dense.js";
+import { Sequential } from "../src/layers/sequential.js";
+import { randn } from "../src/tensor/creation.js";
+import { generator } from "../src/tensor/random.js";
+import { predict } from "../src/train/predict.js";
+
+// Debian's python3-torch lives under /usr/bin/python3; other pythons rarely have torch.
+const PYTHON = ["/usr/bin/python3", "python3"].find(
+  (p) => spawnSync(p, ["-c", "import torch"], { stdio: "ignore" }).status === 0,
+);
+
+describe("PyTorch interoperability", () => {
+  it.skipIf(PYTHON === undefined)(
+    "torch.nn.Sequential loads a saved model with load_state_dict(strict=True) and computes the same outputs (skipped without torch)",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "typegrad-torch-"));
+      const path = join(dir, "model.safetensors");
+      const model = new Sequential(
+        new Dense(2, 16, { rng: generator(1) }),
+        new ReLU(),
+        new Dense(16, 8, { rng: generator(2) }),
+        new Tanh(),
+        new Dense(8, 3, { rng: generator(3) }),
+      );
+      const x = randn([5, 2], { rng: generator(4) });
+      saveModel(model, path);
+      const expected = Array.from(predict(model, x).data);
+      // A reader written from the safetensors layout (the safetensors package is not needed).
+      const script = `
+import json, struct, sys, torch
+b = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', b[:8])[0]
+h = json.loads(b[8:8 + n]); h.pop('__metadata__', None)
+data = bytearray(b[8 + n:])
+sd = {k: torch.frombuffer(data[v['data_offsets'][0]:v['data_offsets'][1]], dtype={'F32': torch.float32, 'F64': torch.float64}[v['dtype']]).reshape(v['shape']).clone() for k, v in h.items()}
+net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+net.load_state_dict(sd, strict=True)
+x = torch.tensor(json.loads(sys.argv[2]), dtype=torch.float32)
+print(json.dumps(net(x).detach().reshape(-1).tolist()))
+`;
+      const result = spawnSync(PYTHON!, ["-c", script, path, JSON.stringify(x.toArray())], { encoding: "utf8" });
+      expect(result.stderr).toBe("");
+      const actual = JSON.parse(result.stdout) as number[];
+      expect(actual).toHaveLength(expected.length);
+      actual.forEach((v, i) => expect(Math.abs(v - expected[i])).toBeLessThan(1e-5));
+    },
+  );
+});
