@@ -42,12 +42,12 @@ const ALL: [string, () => Module][] = [
 ];
 
 describe("activation modules", () => {
-  it("init hints: he for the ReLU family, lecun for SELU, glorot otherwise", () => {
+  it("init hints: he for the ReLU family and its smooth members, lecun for SELU, glorot otherwise", () => {
     const hints = Object.fromEntries(ALL.map(([name, make]) => [name, initHintOf(make())]));
     expect(hints).toEqual({
       Identity: "glorot", Sigmoid: "glorot", Tanh: "glorot", LogSigmoid: "glorot", ReLU: "he", LeakyReLU: "he",
-      ELU: "he", SELU: "lecun", GELU: "glorot", "GELU tanh": "glorot", SiLU: "glorot", Mish: "glorot",
-      Softplus: "glorot", "Softplus threshold": "glorot", Swish: "glorot", "Swish fixed": "glorot", PReLU: "he",
+      ELU: "he", SELU: "lecun", GELU: "he", "GELU tanh": "he", SiLU: "he", Mish: "he",
+      Softplus: "glorot", "Softplus threshold": "glorot", Swish: "he", "Swish fixed": "he", PReLU: "he",
       LEAF: "he", "LEAF extended": "glorot", Softmax: "glorot", LogSoftmax: "glorot",
     });
     expect(initHintOf(new LEAF({ form: "extended" }))).toBe("he"); // the ReLU preset

@@ -7,9 +7,11 @@ export type ActivationFn = (x: Tensor) => Tensor;
 
 /**
  * Which weight initialisation suits the layer feeding this activation: `"he"` for the
- * ReLU family (ReLU, LeakyReLU, PReLU, LEAF, ELU; He et al. 2015), `"lecun"` for SELU
- * (Klambauer et al. 2017), `"glorot"` otherwise (Glorot & Bengio 2010). `Dense` reads it
- * to pick its default initialiser.
+ * ReLU family (ReLU, LeakyReLU, PReLU, LEAF, ELU; He et al. 2015) and its smooth members
+ * (GELU, SiLU, Swish, Mish, which behave like ReLU for |x| ≫ 0: with Glorot init a deep
+ * GELU stack shrinks its signal layer by layer, as the activation lab measures), `"lecun"`
+ * for SELU (Klambauer et al. 2017), `"glorot"` otherwise (sigmoid, tanh, softplus,
+ * identity; Glorot & Bengio 2010). `Dense` reads it to pick its default initialiser.
  */
 export type InitHint = "he" | "lecun" | "glorot";
 

@@ -22,7 +22,7 @@ export class GELU extends Activation {
   constructor(options: GeluOptions = {}) {
     checkOptionKeys("GELU", options, ["approximate"]);
     const approximate = choiceOption("GELU", "approximate", options.approximate ?? "none", ["none", "tanh"] as const);
-    super(approximate === "none" ? "gelu" : "geluTanh", (x) => gelu(x, { approximate }), { config: { approximate } });
+    super(approximate === "none" ? "gelu" : "geluTanh", (x) => gelu(x, { approximate }), { initHint: "he", config: { approximate } });
     this.approximate = approximate;
   }
   override spec(): ModuleSpec {
@@ -33,7 +33,7 @@ export class GELU extends Activation {
 /** SiLU (Swish-1) as a module: `x·σ(x)`, derivative `σ(x)(1 + x·σ(−x))`; see {@link silu}. */
 export class SiLU extends Activation {
   constructor() {
-    super("silu", silu);
+    super("silu", silu, { initHint: "he" });
   }
   override spec(): ModuleSpec {
     return { type: "SiLU" };
@@ -43,7 +43,7 @@ export class SiLU extends Activation {
 /** Mish as a module: `x·tanh(softplus(x))`, mish'(0) = 0.6; see {@link mish}. */
 export class Mish extends Activation {
   constructor() {
-    super("mish", mish);
+    super("mish", mish, { initHint: "he" });
   }
   override spec(): ModuleSpec {
     return { type: "Mish" };

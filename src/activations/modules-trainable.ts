@@ -50,7 +50,7 @@ export class Swish extends Activation {
     const init = finiteOption("Swish", "beta", options.beta ?? 1);
     const trainable = booleanOption("Swish", "trainable", options.trainable ?? true);
     const n = countOption("Swish", "numParameters", options.numParameters ?? 1);
-    super("swish", overriddenForward("Swish"), { config: { beta: init, trainable, numParameters: n } });
+    super("swish", overriddenForward("Swish"), { initHint: "he", config: { beta: init, trainable, numParameters: n } });
     const value = full([n], init);
     this.beta = trainable ? new Parameter(value) : value;
     this.#init = init;
