@@ -92,12 +92,13 @@ export function lineChartSvg(chart: LineChart): string {
   out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`);
   chart.series.forEach((s, k) => {
     const color = s.color ?? PALETTE[k % PALETTE.length];
-    const d = s.x
+    const visible = s.x
       .map((x, i) => [x, s.y[i]] as const)
-      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!chart.logY || y > 0))
-      .map(([x, y], i) => `${i === 0 ? "M" : "L"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
-      .join("");
+      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!chart.logY || y > 0));
+    const d = visible.map(([x, y], i) => `${i === 0 ? "M" : "L"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join("");
     out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
+    // A lone point draws no line: mark it so it is not lost.
+    if (visible.length === 1) out.push(`<circle cx="${sx(visible[0][0])}" cy="${sy(visible[0][1])}" r="3.5" fill="${color}"/>`);
     const ly = m.top + 10 + k * 18;
     out.push(`<line x1="${m.left + pw + 12}" x2="${m.left + pw + 36}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
     out.push(`<text x="${m.left + pw + 42}" y="${ly + 4}">${escape(s.label)}</text>`);
