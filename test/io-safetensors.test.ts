@@ -256,6 +256,13 @@ describe("atomic writes", () => {
     expect(readdirSync(sub)).toEqual(["model.safetensors"]);
   });
 
+  it("names the missing directory instead of a raw ENOENT on the temporary file", () => {
+    const path = join(dir, "no-such-dir", "model.safetensors");
+    expect(() => writeSafetensors(path, { w: tensor([1]) })).toThrow(
+      `cannot write ${path}: the directory ${join(dir, "no-such-dir")} does not exist`,
+    );
+  });
+
   it("replaces the file when the write succeeds", () => {
     const path = join(dir, "replace.safetensors");
     writeSafetensors(path, { w: tensor([1]) });

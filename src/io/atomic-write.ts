@@ -23,11 +23,20 @@ const CHUNK_BYTES = 1 << 20;
  * removed and the error rethrown.
  *
  * @param fs - the file-system calls to use (default `node:fs`)
- * @throws the underlying file-system error, with `path` untouched
+ * @throws Error naming the directory when it does not exist; otherwise the underlying
+ * file-system error, with `path` untouched
  */
 export function atomicWriteFile(path: string, bytes: Uint8Array, fs: AtomicWriteFs = nodeFs): void {
   const temporary = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
-  const fd = fs.openSync(temporary, "wx", 0o644);
+  let fd: number;
+  try {
+    fd = fs.openSync(temporary, "wx", 0o644);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(`cannot write ${path}: the directory ${dirname(path)} does not exist`, { cause: error });
+    }
+    throw error;
+  }
   let closed = false;
   try {
     let written = 0;
