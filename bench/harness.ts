@@ -17,6 +17,11 @@ export interface Contender {
 export interface MeasureOptions {
   /** Steps run once per contender before timing. */
   warmupSteps: number;
+  /**
+   * Keep warming each contender up until this many milliseconds have passed (after
+   * `warmupSteps`), so the JIT has settled for cheap steps too. Default 0.
+   */
+  warmupMs?: number;
   /** Steps timed together in one round (their mean is one sample). */
   stepsPerRound: number;
   /** Rounds per contender; the median of the round means is reported. */
@@ -32,7 +37,8 @@ export function median(values: readonly number[]): number {
 }
 
 /**
- * Times every contender, alternating round by round.
+ * Times every contender, alternating round by round. (A forced GC before each round was
+ * tried: it slowed every contender, tfjs most, so rounds run on the heap as it is.)
  *
  * @returns for each contender's name, the median milliseconds per step
  */
@@ -40,6 +46,8 @@ export async function measureAlternating(contenders: readonly Contender[], optio
   for (const c of contenders) {
     await c.enter?.();
     for (let i = 0; i < options.warmupSteps; i++) c.step();
+    const until = performance.now() + (options.warmupMs ?? 0);
+    while (performance.now() < until) for (let i = 0; i < 10; i++) c.step();
   }
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < options.rounds; r++) {

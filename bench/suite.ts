@@ -106,7 +106,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
   const backends = await initTfjs();
   log(`tfjs backends: ${backends.join(", ")}`);
 
-  const small: MeasureOptions = quick ? { warmupSteps: 10, stepsPerRound: 10, rounds: 3 } : { warmupSteps: 200, stepsPerRound: 100, rounds: 7 };
+  const small: MeasureOptions = quick ? { warmupSteps: 10, stepsPerRound: 10, rounds: 3 } : { warmupSteps: 200, warmupMs: 1000, stepsPerRound: 100, rounds: 7 };
   const big: MeasureOptions = quick ? { warmupSteps: 1, stepsPerRound: 1, rounds: 2 } : { warmupSteps: 3, stepsPerRound: 3, rounds: 5 };
   const workloads: Record<string, WorkloadResult> = {};
   for (const spec of [xorSpec(), spiralsSpec(), mlpSpec()]) {

@@ -1,7 +1,8 @@
 // Load the Tensor class before the op machinery, so this file also works as a standalone
 // entry point (the engine's tensor ↔ ops import cycle otherwise starts in the middle).
 import "../tensor/tensor.js";
-import { defineUnaryOp } from "../autograd/define-op.js";
+import { defineUnaryOp, type UnaryKernel } from "../autograd/define-op.js";
+import type { LinearEpilogue } from "../autograd/ops/linear-fused.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { sech2, sigmoidScalar } from "./scalar.js";
 
@@ -35,7 +36,7 @@ export function identity(x: Tensor): Tensor {
   return identityOp(x);
 }
 
-const sigmoidOp = defineUnaryOp({
+const sigmoidKernel: UnaryKernel = {
   name: "sigmoid",
   forward(x, y) {
     for (let i = 0; i < x.length; i++) y[i] = sigmoidScalar(x[i]);
@@ -44,7 +45,11 @@ const sigmoidOp = defineUnaryOp({
     // σ(x)·σ(−x), recomputed in double: 1 − σ(x) would cancel for x ≫ 0 (ACTIVATIONS.md §0.6).
     for (let i = 0; i < x.length; i++) gx[i] = gy[i] * (sigmoidScalar(x[i]) * sigmoidScalar(-x[i]));
   },
-});
+};
+const sigmoidOp = defineUnaryOp(sigmoidKernel);
+
+/** @internal sigmoid as an epilogue of the fused `Dense` forward (its derivative needs the input). */
+export const sigmoidEpilogue: LinearEpilogue<void> = { kernel: sigmoidKernel, params: undefined, inPlace: false };
 
 /**
  * Logistic sigmoid, element-wise, evaluated in two branches so `exp` never overflows.
@@ -68,7 +73,7 @@ export function sigmoid(x: Tensor): Tensor {
   return sigmoidOp(x);
 }
 
-const tanhOp = defineUnaryOp({
+const tanhKernel: UnaryKernel = {
   name: "tanh",
   forward(x, y) {
     for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
@@ -77,7 +82,11 @@ const tanhOp = defineUnaryOp({
     // sech², not 1 − tanh²: same value, but keeps relative accuracy in the tails.
     for (let i = 0; i < x.length; i++) gx[i] = gy[i] * sech2(x[i]);
   },
-});
+};
+const tanhOp = defineUnaryOp(tanhKernel);
+
+/** @internal tanh as an epilogue of the fused `Dense` forward (its derivative needs the input). */
+export const tanhEpilogue: LinearEpilogue<void> = { kernel: tanhKernel, params: undefined, inPlace: false };
 
 /**
  * Hyperbolic tangent, element-wise (`Math.tanh`, never the overflowing exponential ratio).

@@ -1,7 +1,8 @@
 // Load the Tensor class before the op machinery, so this file also works as a standalone
 // entry point (the engine's tensor ↔ ops import cycle otherwise starts in the middle).
 import "../tensor/tensor.js";
-import { defineUnaryOp } from "../autograd/define-op.js";
+import { defineUnaryOp, type UnaryKernel } from "../autograd/define-op.js";
+import type { LinearEpilogue } from "../autograd/ops/linear-fused.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { finiteOption } from "./options.js";
 
@@ -12,16 +13,31 @@ export const SELU_SCALE = 1.0507009873554804934193349852946;
 /** λ·α rounded once (1.7580993408473768599…), the SELU slope at and left of 0. */
 const SELU_SCALE_ALPHA = 1.7580993408473768599;
 
-const reluOp = defineUnaryOp({
+const reluKernel: UnaryKernel = {
   name: "relu",
   forward(x, y) {
     // `x <= 0 ? 0 : x` (PyTorch's threshold): NaN falls into the second branch and passes.
-    for (let i = 0; i < x.length; i++) y[i] = x[i] <= 0 ? 0 : x[i];
+    // Safe in place (y === x).
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      y[i] = v <= 0 ? 0 : v;
+    }
   },
   backward(x, _y, gy, gx) {
-    for (let i = 0; i < x.length; i++) gx[i] = x[i] > 0 ? gy[i] : x[i] <= 0 ? 0 : NaN;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      gx[i] = v > 0 ? gy[i] : v <= 0 ? 0 : NaN;
+    }
   },
-});
+};
+const reluOp = defineUnaryOp(reluKernel);
+
+/**
+ * @internal ReLU as an epilogue of the fused `Dense` forward, in place: relu(x) > 0 exactly
+ * when x > 0, ≤ 0 exactly when x ≤ 0 and NaN exactly when x is, so the derivative read off
+ * the output is the derivative read off the input.
+ */
+export const reluEpilogue: LinearEpilogue<void> = { kernel: reluKernel, params: undefined, inPlace: true };
 
 /**
  * Rectified linear unit, element-wise.

@@ -1,7 +1,11 @@
-import { linear } from "../autograd/ops/matmul.js";
+import { linearFused, type LinearEpilogue } from "../autograd/ops/linear-fused.js";
 import { reshape } from "../autograd/ops/shape.js";
 import { Activation } from "../activations/activation.js";
+import { sigmoidEpilogue, tanhEpilogue } from "../activations/basic.js";
+import { Sigmoid, Tanh } from "../activations/modules.js";
+import { ReLU } from "../activations/modules-relu.js";
 import { activation as activationByName } from "../activations/registry.js";
+import { reluEpilogue } from "../activations/relu-family.js";
 import { checkDType, DEFAULT_DTYPE, type DType } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Generator } from "../tensor/random.js";
@@ -19,7 +23,7 @@ export interface DenseOptions {
   bias?: boolean;
   /**
    * Weight initialiser. Default from the activation: He normal for the ReLU family,
-   * LeCun normal for SELU, Glorot uniform otherwise (and without an activation).
+   * LeCun normal for SELU, Glorot uniform otherwise (and without an activation); the activation's `initHint` decides.
    */
   init?: InitName | Initializer;
   /** Generator for the initial weights. Default: the global one. */
@@ -32,6 +36,22 @@ function checkFeatures(name: string, value: number): void {
   if (!Number.isInteger(value) || value < 1) {
     throw new Error(`Dense: ${name} must be a positive integer, got ${String(value)}`);
   }
+}
+
+/**
+ * Activation modules whose function is exactly one element-wise kernel, which the forward
+ * pass then applies inside the affine map's node (same values and gradients, less work).
+ * Matched on the exact class, so a subclass (which may override `forward`) is never fused.
+ */
+const EPILOGUES = new Map<object, LinearEpilogue<void>>([
+  [ReLU.prototype, reluEpilogue],
+  [Tanh.prototype, tanhEpilogue],
+  [Sigmoid.prototype, sigmoidEpilogue],
+]);
+
+function epilogueOf(act: Module | null): LinearEpilogue<void> | null {
+  if (act === null || Object.prototype.hasOwnProperty.call(act, "forward")) return null;
+  return EPILOGUES.get(Object.getPrototypeOf(act) as object) ?? null;
 }
 
 function defaultInit(act: Module | null): Initializer {
@@ -48,7 +68,8 @@ function defaultInit(act: Module | null): Initializer {
  *
  * The weight uses PyTorch's `[outFeatures, inFeatures]` layout, so a checkpoint maps one
  * to one onto `torch.nn.Linear`. The bias starts at zero. The product and bias add are one
- * fused op (`linear`).
+ * fused op (`linear`); with a ReLU, tanh or sigmoid module the activation joins that node
+ * too (identical values and gradients, one node and, for ReLU, one buffer fewer).
  *
  * @example
  * ```ts
@@ -93,9 +114,10 @@ export class Dense extends Module {
       );
     }
     const flat = shape.length === 2 ? x : reshape(x, [-1, this.inFeatures]);
-    let y = linear(flat, this.weight, this.bias);
+    const epilogue = epilogueOf(this.activation);
+    let y = linearFused(flat, this.weight, this.bias, epilogue);
     if (shape.length !== 2) y = reshape(y, [...shape.slice(0, -1), this.outFeatures]);
-    return this.activation === null ? y : this.activation.forward(y);
+    return this.activation === null || epilogue !== null ? y : this.activation.forward(y);
   }
 
   override spec(): ModuleSpec {

@@ -4,8 +4,8 @@ import { add, div, mul } from "../autograd/ops/binary.js";
 import { sum } from "../autograd/ops/reduce.js";
 import { logSoftmax } from "../autograd/ops/softmax.js";
 import { neg } from "../autograd/ops/unary.js";
-import { allocate } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
+import { labelCrossEntropy } from "./cross-entropy-labels.js";
 import { checkLabels, type Labels } from "./labels.js";
 import { checkReduction, checkSameShape, checkTensor, type ReductionOptions } from "./reduction.js";
 
@@ -79,15 +79,15 @@ export function crossEntropyLoss(logits: Tensor, target: Labels, options: CrossE
 
   const y = checkLabels(op, logits, target);
   // Coefficients a[n, c] of log p[n, c]; a constant, since labels carry no gradient.
-  const a = allocate(logits.dtype, logits.size);
+  // Plain one-hot labels (no weight, no smoothing) need none.
+  const a = eps === 0 && w === undefined ? null : new Float64Array(logits.size);
   let denominator = 0;
   for (let i = 0; i < n; i++) {
     const wy = w === undefined ? 1 : w[y[i]];
     denominator += wy;
+    if (a === null) continue;
     if (eps !== 0) for (let k = 0; k < c; k++) a[i * c + k] = (eps / c) * (w === undefined ? 1 : w[k]);
     a[i * c + y[i]] += (1 - eps) * wy;
   }
-  const losses = neg(sum(mul(logSoftmax(logits, 1), new Tensor(a, logits.shape)), 1));
-  if (reduction === "none") return losses;
-  return reduction === "sum" ? sum(losses) : div(sum(losses), denominator);
+  return labelCrossEntropy(logits, y, a, reduction, denominator);
 }

@@ -1,5 +1,5 @@
 import type { Parameter } from "../layers/parameter.js";
-import { allocate } from "../tensor/dtype.js";
+import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { checkOption, finiteNonNegative, lerp, Optimizer, type ParamGroup } from "./optimizer.js";
 
 const MOMENTS: readonly string[] = ["m", "v"];
@@ -83,29 +83,98 @@ export class Adam extends Optimizer<AdamGroupOptions> {
     this.stepCount++;
     this.forEachParam((p, k, o) => {
       if (p.grad === null) return;
-      const g = p.grad.data;
-      const theta = p.data;
-      const { lr, eps, weightDecay, amsgrad } = o;
-      const [beta1, beta2] = o.betas;
       const s = this.state[k] ?? this.stateOf(p, k, this.requiredBuffers(o));
-      if (amsgrad && s.buffers.vMax === undefined) s.buffers.vMax = allocate(p.dtype, p.size);
-      const m = s.buffers.m;
-      const v = s.buffers.v;
-      const vMax = amsgrad ? s.buffers.vMax : v;
+      if (o.amsgrad && s.buffers.vMax === undefined) s.buffers.vMax = allocate(p.dtype, p.size);
       const t = ++s.step;
+      const [beta1, beta2] = o.betas;
+      const lr = o.lr;
       const stepSize = lr / (1 - beta1 ** t);
       const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-      const l2 = this.decoupled ? 0 : weightDecay;
-      const shrink = this.decoupled ? 1 - lr * weightDecay : 1;
-      for (let i = 0; i < theta.length; i++) {
-        if (shrink !== 1) theta[i] *= shrink;
-        const gi = l2 !== 0 ? g[i] + l2 * theta[i] : g[i];
-        m[i] = lerp(m[i], gi, 1 - beta1);
-        v[i] = v[i] * beta2 + (1 - beta2) * gi * gi;
-        if (amsgrad) vMax[i] = Math.max(vMax[i], v[i]);
-        theta[i] -= stepSize * (m[i] / (Math.sqrt(vMax[i]) / bias2Sqrt + eps));
+      const l2 = this.decoupled ? 0 : o.weightDecay;
+      const shrink = this.decoupled ? 1 - lr * o.weightDecay : 1;
+      const b = s.buffers;
+      if (!o.amsgrad && l2 === 0 && shrink === 1 && sameKind(p.data, b.m) && sameKind(p.data, b.v)) {
+        adamPlain(p.data, p.grad.data, b.m, b.v, beta1, beta2, stepSize, bias2Sqrt, o.eps);
+      } else {
+        adamGeneral(p.data, p.grad.data, b.m, b.v, o.amsgrad ? b.vMax : b.v, o.amsgrad, beta1, beta2, stepSize, bias2Sqrt, o.eps, l2, shrink);
       }
     });
+  }
+}
+
+/** Whether two arrays have the same element type (the fast loop below relies on it). */
+function sameKind(a: TypedArray, b: TypedArray): boolean {
+  return a instanceof Float32Array ? b instanceof Float32Array : b instanceof Float64Array;
+}
+
+/**
+ * The update without weight decay or amsgrad, the common case, as a tight loop: the same
+ * arithmetic as {@link adamGeneral} (and {@link lerp}) in the same order, so the results
+ * are bit for bit identical.
+ */
+function adamPlain(
+  theta: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  bias2Sqrt: number,
+  eps: number,
+): void {
+  const w = 1 - beta1;
+  const w2 = 1 - beta2;
+  const w1 = 1 - w;
+  const n = theta.length;
+  // Math.fround gives exactly the value a Float32Array store and reload would, without
+  // the reload; the float64 loop needs no rounding.
+  if (theta instanceof Float32Array) {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const mi = m[i];
+      const mNew = Math.fround(w < 0.5 ? mi + w * (gi - mi) : gi - (gi - mi) * w1);
+      const vNew = Math.fround(v[i] * beta2 + w2 * gi * gi);
+      m[i] = mNew;
+      v[i] = vNew;
+      theta[i] -= stepSize * (mNew / (Math.sqrt(vNew) / bias2Sqrt + eps));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const mi = m[i];
+      const mNew = w < 0.5 ? mi + w * (gi - mi) : gi - (gi - mi) * w1;
+      const vNew = v[i] * beta2 + w2 * gi * gi;
+      m[i] = mNew;
+      v[i] = vNew;
+      theta[i] -= stepSize * (mNew / (Math.sqrt(vNew) / bias2Sqrt + eps));
+    }
+  }
+}
+
+/** Every option: decoupled (`shrink`) or L2 (`l2`) weight decay, and amsgrad (`vMax`). */
+function adamGeneral(
+  theta: TypedArray,
+  g: TypedArray,
+  m: TypedArray,
+  v: TypedArray,
+  vMax: TypedArray,
+  amsgrad: boolean,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  bias2Sqrt: number,
+  eps: number,
+  l2: number,
+  shrink: number,
+): void {
+  for (let i = 0; i < theta.length; i++) {
+    if (shrink !== 1) theta[i] *= shrink;
+    const gi = l2 !== 0 ? g[i] + l2 * theta[i] : g[i];
+    m[i] = lerp(m[i], gi, 1 - beta1);
+    v[i] = v[i] * beta2 + (1 - beta2) * gi * gi;
+    if (amsgrad) vMax[i] = Math.max(vMax[i], v[i]);
+    theta[i] -= stepSize * (m[i] / (Math.sqrt(vMax[i]) / bias2Sqrt + eps));
   }
 }
 

@@ -3,6 +3,7 @@ import { allocate } from "../../tensor/dtype.js";
 import { formatShape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { commonDType, record } from "../node.js";
+import { linearFused } from "./linear-fused.js";
 
 /**
  * Matrix product of 2-D tensors (`[m,k]·[k,n] → [m,n]`) or batched 3-D ones
@@ -108,45 +109,5 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  * @throws Error naming the shapes when `x` is not `[batch, in]`, `W` not `[out, in]`, or `b` not `[out]`
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
-  if (!(x instanceof Tensor) || !(weight instanceof Tensor)) throw new Error("linear: expected Tensors");
-  if (weight.shape.length !== 2) throw new Error(`linear: weight must be 2-D [out, in], got ${formatShape(weight.shape)}`);
-  const [out, inF] = weight.shape;
-  if (x.shape.length !== 2 || x.shape[1] !== inF) {
-    throw new Error(
-      `linear: input ${formatShape(x.shape)} does not match weight ${formatShape(weight.shape)}: expected [batch, ${inF}]`,
-    );
-  }
-  if (bias !== null && (bias.shape.length !== 1 || bias.shape[0] !== out)) {
-    throw new Error(`linear: bias ${formatShape(bias.shape)} does not match weight ${formatShape(weight.shape)}: expected [${out}]`);
-  }
-  const dtype = commonDType("linear", bias === null ? [x, weight] : [x, weight, bias]);
-  const batch = x.shape[0];
-  const y = allocate(dtype, batch * out);
-  kernels().gemm(false, true, batch, out, inF, x.data, weight.data, y);
-  if (bias !== null) {
-    const bd = bias.data;
-    for (let i = 0; i < batch; i++) {
-      const row = i * out;
-      for (let j = 0; j < out; j++) y[row + j] += bd[j];
-    }
-  }
-  const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  return record(y, [batch, out], inputs, "linear", (gy, needs) => {
-    const g = kernels().gemm;
-    let gx: Float32Array | Float64Array | null = null;
-    let gw: Float32Array | Float64Array | null = null;
-    let gb: Float32Array | Float64Array | null = null;
-    if (needs[0]) g(false, false, batch, inF, out, gy, weight.data, (gx = allocate(dtype, x.size)));
-    if (needs[1]) g(true, false, out, inF, batch, gy, x.data, (gw = allocate(dtype, weight.size)));
-    if (bias !== null && needs[2]) {
-      const acc = new Float64Array(out);
-      for (let i = 0; i < batch; i++) {
-        const row = i * out;
-        for (let j = 0; j < out; j++) acc[j] += gy[row + j];
-      }
-      gb = allocate(dtype, out);
-      gb.set(acc);
-    }
-    return bias === null ? [gx, gw] : [gx, gw, gb];
-  });
+  return linearFused(x, weight, bias, null);
 }
