@@ -82,6 +82,10 @@ describe("fused Dense forward (affine map + activation in one node)", () => {
     const x = tensor([[1, -2], [0.5, 3]]);
     const y = layer.forward(x);
     same(y.data, mul(relu(linear(x, layer.weight, layer.bias)), 2).data);
+    const patched = new ReLU();
+    patched.forward = (t: Tensor) => mul(relu(t), 3);
+    const onInstance = new Dense(2, 3, { activation: patched, rng: generator(7) });
+    same(onInstance.forward(x).data, mul(relu(linear(x, onInstance.weight, onInstance.bias)), 3).data);
     const custom = new Dense(2, 3, { activation: new Activation("twice", (t) => mul(t, 2)), rng: generator(8) });
     same(custom.forward(x).data, mul(linear(x, custom.weight, custom.bias), 2).data);
   });

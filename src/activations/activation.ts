@@ -1,3 +1,4 @@
+import type { LinearEpilogue } from "../autograd/ops/linear-fused.js";
 import { Module } from "../layers/module.js";
 import type { JsonValue, ModuleSpec } from "../layers/spec.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -27,6 +28,11 @@ export interface ActivationOptions {
    * can rebuild it with `activation(name, config)`. Default `{}`.
    */
   config?: ActivationConfig;
+  /**
+   * The same function as one element-wise kernel, which a preceding `Dense` applies inside
+   * its own node (same values and gradients, fewer nodes and buffers). Default none.
+   */
+  fused?: LinearEpilogue<void>;
 }
 
 const INIT_HINTS: readonly InitHint[] = ["he", "lecun", "glorot"];
@@ -52,6 +58,11 @@ export class Activation extends Module {
   readonly name: string;
   /** The initialisation that suits the layer before this activation. */
   readonly initHint: InitHint;
+  /**
+   * The fused form of `fn`, if it has one; `Dense` uses it only while `forward` is this
+   * class's own (a subclass that overrides `forward` is never fused).
+   */
+  readonly fused: LinearEpilogue<void> | null;
   readonly #fn: ActivationFn;
   readonly #config: ActivationConfig;
 
@@ -73,6 +84,7 @@ export class Activation extends Module {
     this.initHint = hint;
     this.#fn = fn;
     this.#config = { ...(options.config ?? {}) };
+    this.fused = options.fused ?? null;
   }
 
   /** Applies the activation. */

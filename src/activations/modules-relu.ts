@@ -1,7 +1,7 @@
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
 import { Activation } from "./activation.js";
 import { checkOptionKeys, finiteOption } from "./options.js";
-import { elu, leakyRelu, relu, selu } from "./relu-family.js";
+import { elu, leakyRelu, relu, reluEpilogue, selu } from "./relu-family.js";
 
 /**
  * The rectified linear unit as a module: `max(0, x)`, derivative 0 at x = 0 (PyTorch);
@@ -9,7 +9,7 @@ import { elu, leakyRelu, relu, selu } from "./relu-family.js";
  */
 export class ReLU extends Activation {
   constructor() {
-    super("relu", relu, { initHint: "he" });
+    super("relu", relu, { initHint: "he", fused: reluEpilogue });
   }
   override spec(): ModuleSpec {
     return { type: "ReLU" };

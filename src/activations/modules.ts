@@ -1,7 +1,7 @@
 import { logSoftmax, softmax } from "../autograd/ops/softmax.js";
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
 import { Activation } from "./activation.js";
-import { identity, logSigmoid, sigmoid, tanh } from "./basic.js";
+import { identity, logSigmoid, sigmoid, sigmoidEpilogue, tanh, tanhEpilogue } from "./basic.js";
 import { checkOptionKeys } from "./options.js";
 
 /** The identity activation as a module: `Identity(x) = x` (registry names `identity`, `linear`). */
@@ -17,7 +17,7 @@ export class Identity extends Activation {
 /** The logistic sigmoid as a module: `σ(x) = 1/(1 + e⁻ˣ)`, `σ' = σ(x)σ(−x)`; see {@link sigmoid}. */
 export class Sigmoid extends Activation {
   constructor() {
-    super("sigmoid", sigmoid);
+    super("sigmoid", sigmoid, { fused: sigmoidEpilogue });
   }
   override spec(): ModuleSpec {
     return { type: "Sigmoid" };
@@ -27,7 +27,7 @@ export class Sigmoid extends Activation {
 /** The hyperbolic tangent as a module: `tanh'(x) = sech²(x)`; see {@link tanh}. */
 export class Tanh extends Activation {
   constructor() {
-    super("tanh", tanh);
+    super("tanh", tanh, { fused: tanhEpilogue });
   }
   override spec(): ModuleSpec {
     return { type: "Tanh" };

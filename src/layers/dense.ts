@@ -1,11 +1,7 @@
 import { linearFused, type LinearEpilogue } from "../autograd/ops/linear-fused.js";
 import { reshape } from "../autograd/ops/shape.js";
 import { Activation } from "../activations/activation.js";
-import { sigmoidEpilogue, tanhEpilogue } from "../activations/basic.js";
-import { Sigmoid, Tanh } from "../activations/modules.js";
-import { ReLU } from "../activations/modules-relu.js";
 import { activation as activationByName } from "../activations/registry.js";
-import { reluEpilogue } from "../activations/relu-family.js";
 import { checkDType, DEFAULT_DTYPE, type DType } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Generator } from "../tensor/random.js";
@@ -39,19 +35,12 @@ function checkFeatures(name: string, value: number): void {
 }
 
 /**
- * Activation modules whose function is exactly one element-wise kernel, which the forward
- * pass then applies inside the affine map's node (same values and gradients, less work).
- * Matched on the exact class, so a subclass (which may override `forward`) is never fused.
+ * The activation's fused kernel, which the forward pass applies inside the affine map's
+ * node (same values and gradients, less work): only while its `forward` is `Activation`'s
+ * own, so an override (in a subclass or on the instance) is always honoured.
  */
-const EPILOGUES = new Map<object, LinearEpilogue<void>>([
-  [ReLU.prototype, reluEpilogue],
-  [Tanh.prototype, tanhEpilogue],
-  [Sigmoid.prototype, sigmoidEpilogue],
-]);
-
 function epilogueOf(act: Module | null): LinearEpilogue<void> | null {
-  if (act === null || Object.prototype.hasOwnProperty.call(act, "forward")) return null;
-  return EPILOGUES.get(Object.getPrototypeOf(act) as object) ?? null;
+  return act instanceof Activation && act.forward === Activation.prototype.forward ? act.fused : null;
 }
 
 function defaultInit(act: Module | null): Initializer {
