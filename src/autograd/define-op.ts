@@ -42,7 +42,10 @@ export type UnaryOp<P> = [P] extends [void] ? (x: Tensor) => Tensor : (x: Tensor
  * ```
  */
 export function defineUnaryOp<P = void>(kernel: UnaryKernel<P>): UnaryOp<P> {
-  const op = (x: Tensor, params: P): Tensor => {
+  // Op modules call this at load time, possibly while this module is still waiting on the
+  // tensor ↔ ops import cycle: so no named local functions here (tsx's keepNames would
+  // wrap them in a helper this module has not defined yet); `named` is hoisted.
+  return named(kernel.name, (x: Tensor, params: P): Tensor => {
     if (!(x instanceof Tensor)) throw new Error(`${kernel.name}: expected a Tensor, got ${typeof x}`);
     const y = allocate(x.dtype, x.size);
     kernel.forward(x.data, y, params);
@@ -51,9 +54,13 @@ export function defineUnaryOp<P = void>(kernel: UnaryKernel<P>): UnaryOp<P> {
       kernel.backward(x.data, y, gy, gx, params);
       return [gx];
     });
-  };
-  Object.defineProperty(op, "name", { value: kernel.name });
-  return op as UnaryOp<P>;
+  }) as UnaryOp<P>;
+}
+
+/** Gives `fn` the op's name (for stack traces) and returns it. */
+function named<F extends (...args: never[]) => unknown>(name: string, fn: F): F {
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
 }
 
 /**
@@ -91,7 +98,7 @@ export function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Ten
 
 /** Turns a {@link BinaryKernel} into a differentiable, broadcasting tensor function. */
 export function defineBinaryOp(kernel: BinaryKernel): (a: TensorLike, b: TensorLike) => Tensor {
-  const op = (aIn: TensorLike, bIn: TensorLike): Tensor => {
+  return named(kernel.name, (aIn: TensorLike, bIn: TensorLike): Tensor => {
     const [a, b] = operands(kernel.name, aIn, bIn);
     const shape = broadcastShapes(kernel.name, a.shape, b.shape);
     const ad = sameShape(a.shape, shape) ? a.data : broadcastTo(a.data, a.shape, shape);
@@ -104,7 +111,5 @@ export function defineBinaryOp(kernel: BinaryKernel): (a: TensorLike, b: TensorL
       kernel.backward(ad, bd, y, gy, ga, gb);
       return [sumTo(ga, shape, a.shape), sumTo(gb, shape, b.shape)];
     });
-  };
-  Object.defineProperty(op, "name", { value: kernel.name });
-  return op;
+  });
 }
