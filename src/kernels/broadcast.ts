@@ -11,24 +11,19 @@ function broadcastStrides(from: Shape, to: Shape): number[] {
 }
 
 /**
- * Copies `x` (shape `from`) into a new array of shape `to`, repeating broadcast
- * dimensions. `from` must broadcast to `to`.
+ * Strided gather: fills the contiguous `y` (shape `shape`, row-major) with
+ * `y[i₀,…,iₙ] = x[Σ iₖ·strides[k]]`. A stride of 0 repeats (broadcast); permuted strides
+ * transpose. Walks `y` in order with an odometer over all but the last dimension, so the
+ * inner loop has no index arithmetic beyond one multiply.
  */
-export function broadcastTo(x: TypedArray, from: Shape, to: Shape): TypedArray {
-  const size = sizeOf(to);
-  const y = allocate(x instanceof Float64Array ? "float64" : "float32", size);
-  if (sameShape(from, to)) {
-    y.set(x);
-    return y;
+export function gather(x: TypedArray, shape: Shape, strides: readonly number[], y: TypedArray): void {
+  const ndim = shape.length;
+  const size = y.length;
+  if (ndim === 0 || size === 0) {
+    if (size > 0) y[0] = x[0];
+    return;
   }
-  if (x.length === 1) {
-    y.fill(x[0]);
-    return y;
-  }
-  const ndim = to.length;
-  const strides = broadcastStrides(from, to);
-  // Walk the output in row-major order with an odometer over all but the last dimension.
-  const last = to[ndim - 1];
+  const last = shape[ndim - 1];
   const lastStride = strides[ndim - 1];
   const index = new Array<number>(ndim).fill(0);
   let src = 0;
@@ -37,11 +32,22 @@ export function broadcastTo(x: TypedArray, from: Shape, to: Shape): TypedArray {
     for (let d = ndim - 2; d >= 0; d--) {
       index[d]++;
       src += strides[d];
-      if (index[d] < to[d]) break;
+      if (index[d] < shape[d]) break;
       src -= strides[d] * index[d];
       index[d] = 0;
     }
   }
+}
+
+/**
+ * Copies `x` (shape `from`) into a new array of shape `to`, repeating broadcast
+ * dimensions. `from` must broadcast to `to`.
+ */
+export function broadcastTo(x: TypedArray, from: Shape, to: Shape): TypedArray {
+  const y = allocate(x instanceof Float64Array ? "float64" : "float32", sizeOf(to));
+  if (sameShape(from, to)) y.set(x);
+  else if (x.length === 1) y.fill(x[0]);
+  else gather(x, to, broadcastStrides(from, to), y);
   return y;
 }
 

@@ -1,4 +1,4 @@
-import { broadcastTo as broadcastKernel, sumTo } from "../../kernels/broadcast.js";
+import { broadcastTo as broadcastKernel, gather, sumTo } from "../../kernels/broadcast.js";
 import { allocate } from "../../tensor/dtype.js";
 import {
   broadcastShapes,
@@ -89,7 +89,7 @@ function permuteData<T extends Float32Array | Float64Array>(x: T, shape: Shape, 
   const inStrides = stridesOf(shape);
   const outShape = axes.map((d) => shape[d]);
   const strides = axes.map((d) => inStrides[d]);
-  // 2-D transpose is the hot case (batched ones too): a blocked loop keeps both sides in cache.
+  // The 2-D transpose is the common case: a blocked loop keeps both sides in cache.
   if (ndim === 2) {
     const rows = outShape[0];
     const cols = outShape[1];
@@ -105,20 +105,7 @@ function permuteData<T extends Float32Array | Float64Array>(x: T, shape: Shape, 
     }
     return y;
   }
-  const last = outShape[ndim - 1];
-  const lastStride = strides[ndim - 1];
-  const index = new Array<number>(ndim).fill(0);
-  let src = 0;
-  for (let o = 0; o < size; o += last) {
-    for (let j = 0; j < last; j++) y[o + j] = x[src + j * lastStride];
-    for (let d = ndim - 2; d >= 0; d--) {
-      index[d]++;
-      src += strides[d];
-      if (index[d] < outShape[d]) break;
-      src -= strides[d] * index[d];
-      index[d] = 0;
-    }
-  }
+  gather(x, outShape, strides, y);
   return y;
 }
 
