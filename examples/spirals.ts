@@ -203,6 +203,7 @@ export function main(argv: string[] = process.argv.slice(2), options: RunOptions
     ["test (another seed)", test.x.shape[0], result.testLoss.toFixed(4), percent(result.testAccuracy)],
   ]));
   print(`\nBest training accuracy possible: ${percent(result.attainableAccuracy)} (the three arms start at the same point, the origin)`);
+  print("(the per-epoch accuracy above is averaged over batches while the weights change, so it can read higher)");
   print(`Training accuracy first reached 99 % at epoch ${result.epochsTo99 ?? `— (not within ${epochs} epochs)`}`);
   print(`Checkpoint ${checkpoint}: reloaded with loadModel, ${before.length} outputs, max |difference| = ${reloadMaxDiff}` +
     (reloadMaxDiff === 0 ? " (identical)" : ""));
