@@ -32,6 +32,7 @@ export {
   type UnaryOp,
 } from "./autograd/define-op.js";
 export { gradcheck, type GradcheckOptions } from "./autograd/gradcheck.js";
+export { findNonFinite, type NonFiniteOrigin } from "./autograd/anomaly.js";
 
 export { add, div, maximum, minimum, mul, sub } from "./autograd/ops/binary.js";
 export { abs, clamp, exp, log, neg, pow, sqrt } from "./autograd/ops/unary.js";

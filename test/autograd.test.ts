@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { findNonFinite } from "../src/autograd/anomaly.js";
 import { defineUnaryOp } from "../src/autograd/define-op.js";
 import { graphSize } from "../src/autograd/engine.js";
 import { gradcheck } from "../src/autograd/gradcheck.js";
@@ -162,5 +163,23 @@ describe("float32 and float64 agree", () => {
     expect(y32.dtype).toBe("float32");
     assertAllClose(y32.data, y64.data, { atol: 1e-6, rtol: 1e-5 });
     assertAllClose(logSoftmax(x64.to("float32")).data, logSoftmax(x64).data, { atol: 1e-6, rtol: 1e-6 });
+  });
+});
+
+describe("findNonFinite", () => {
+  it("names the first op that turned finite inputs into NaN or ±∞", () => {
+    const x = tensor([1, -1, 2], { requiresGrad: true, dtype: "float64" });
+    const y = exp(log(x).mul(2)).sum();
+    const origin = findNonFinite(y)!;
+    expect(origin.op).toBe("log");
+    expect(origin.index).toBe(1);
+    expect(origin.message).toBe("log turned finite inputs ([3]) into NaN at element 1 of its output [3]");
+    expect(findNonFinite(exp(x.mul(1000)).sum())?.op).toBe("exp");
+  });
+
+  it("returns null when the non-finite value came in with an input, or all is finite", () => {
+    const x = tensor([1, NaN], { requiresGrad: true });
+    expect(findNonFinite(x.mul(2).sum())).toBeNull();
+    expect(findNonFinite(tensor([1, 2], { requiresGrad: true }).mul(2).sum())).toBeNull();
   });
 });

@@ -172,6 +172,19 @@ describe("fit history and logging", () => {
     expect(() => fit(model, regression, { loss: inf, optimizer: opt, epochs: 1, verbose: 0 })).toThrow(/the loss is Infinity at epoch 1\/1, batch 1\/1/);
   });
 
+  it("names the first op that turned finite values into a non-finite loss", () => {
+    const model = mlp([3, 4, 2], 4);
+    const opt = new SGD(model.parameters(), { lr: 0.01 });
+    const logLoss: LossFn = (o, t) => mseLoss(o, t).sub(1e6).log(); // log of a negative number
+    expect(() => fit(model, regression, { loss: logLoss, optimizer: opt, epochs: 1, verbose: 0 })).toThrow(
+      /the loss is NaN at epoch 1\/1, batch 1\/\d+; .*first non-finite value: log turned finite inputs \(\[\]\) into NaN at element 0 of its output \[\]/,
+    );
+    const constant: LossFn = (o, t) => mseLoss(o, t).mul(NaN);
+    expect(() => fit(model, regression, { loss: constant, optimizer: opt, epochs: 1, verbose: 0 })).toThrow(
+      /no op turned finite inputs into it, so it came in with an input \(data, targets, parameters or a constant\)/,
+    );
+  });
+
   it("restores the model's training mode, even after an error", () => {
     const model = mlp([3, 4, 2], 5).eval();
     const opt = new SGD(model.parameters(), { lr: 0.01 });

@@ -1,3 +1,4 @@
+import { findNonFinite } from "../autograd/anomaly.js";
 import { slice } from "../autograd/ops/shape.js";
 import { batches as epochBatches, countBatches } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
@@ -163,9 +164,13 @@ export function fit(model: Module, data: Dataset, options: FitOptions): History 
         const l = loss(output, yb);
         const value = l.item();
         if (!Number.isFinite(value)) {
+          const origin = l.requiresGrad ? findNonFinite(l) : null;
           throw new Error(
             `fit: the loss is ${value} at epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${batches}; training stopped before ` +
-              "this batch's update (try a lower learning rate, or check the data and targets)",
+              "this batch's update (try a lower learning rate, or check the data and targets); " +
+              (origin === null
+                ? "no op turned finite inputs into it, so it came in with an input (data, targets, parameters or a constant)"
+                : `first non-finite value: ${origin.message}`),
           );
         }
         l.backward();
