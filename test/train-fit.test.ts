@@ -99,25 +99,33 @@ describe("fit history and logging", () => {
     expect(h.loss[0]).toBeCloseTo(expected, 12);
   });
 
-  it("validationSplit holds out the last samples, before shuffling", () => {
+  it("validationSplit holds out a seeded random fraction, every sample in exactly one part", () => {
     const model = new TestLinear(1, 1);
     const x = tensor([[0], [1], [2], [3], [4], [5], [6], [7], [8], [9]]);
-    const trainSeen = new Set<number>();
-    const spy: LossFn = (o, t) => {
-      if (model.training) for (const v of t.data) trainSeen.add(v);
-      return mseLoss(o, t.reshape(o.shape));
+    const y = tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const seen = (seed: number) => {
+      const train = new Set<number>();
+      const validation = new Set<number>();
+      const spy: LossFn = (o, t) => {
+        for (const v of t.data) (model.training ? train : validation).add(v);
+        return mseLoss(o, t.reshape(o.shape));
+      };
+      fit(model, { x, y }, { loss: spy, optimizer: new SGD(model.parameters(), { lr: 0 }), epochs: 1, batchSize: 3, validationSplit: 0.2, seed, verbose: 0 });
+      return { train: [...train].sort((a, b) => a - b), validation: [...validation].sort((a, b) => a - b) };
     };
-    fit(model, { x, y: tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) }, {
-      loss: spy, optimizer: new SGD(model.parameters(), { lr: 0 }), epochs: 1, batchSize: 3, validationSplit: 0.2, seed: 0, verbose: 0,
-    });
-    expect([...trainSeen].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    const h = fit(model, { x, y: tensor([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) }, {
+    const a = seen(0);
+    expect(a.validation).toHaveLength(2);
+    expect([...a.train, ...a.validation].sort((p, q) => p - q)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(seen(0)).toEqual(a);
+    const others = [1, 2, 3, 4].map((s) => seen(s).validation.join());
+    expect(others.some((v) => v !== a.validation.join())).toBe(true);
+    const h = fit(model, { x, y }, {
       loss: (o, t) => mseLoss(o, t.reshape(o.shape)), optimizer: new SGD(model.parameters(), { lr: 0 }), epochs: 1, batchSize: 3,
       validationSplit: 0.2, verbose: 0, seed: 0,
     });
     const w = model.weight.data[0];
     const b = model.bias.data[0];
-    const valLoss = ((8 * w + b - 8) ** 2 + (9 * w + b - 9) ** 2) / 2;
+    const valLoss = a.validation.reduce((s, v) => s + (v * w + b - v) ** 2, 0) / 2;
     expect(h.valLoss[0]).toBeCloseTo(valLoss, 5);
   });
 

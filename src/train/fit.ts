@@ -1,5 +1,5 @@
 import { findNonFinite } from "../autograd/anomaly.js";
-import { slice } from "../autograd/ops/shape.js";
+import { indexSelect } from "../autograd/ops/shape.js";
 import { batches as epochBatches, countBatches } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Module } from "../layers/module.js";
@@ -27,9 +27,10 @@ export interface FitOptions {
   /** Data to report `valLoss` and validation metrics on after each epoch. */
   validationData?: Dataset;
   /**
-   * Fraction in (0, 1) of the samples, taken from the end before shuffling, held out for
-   * validation (as Keras). Data ordered by class (e.g. `spirals()`) must be shuffled first,
-   * e.g. with `trainTestSplit`, or the held-out part holds a single class.
+   * Fraction in (0, 1) of the samples held out for validation: a random subset drawn with
+   * the seeded generator (unlike Keras, which takes the last samples: with data ordered by
+   * class, such as `spirals()`, that would validate on a single class). Both parts keep the
+   * data's order.
    */
   validationSplit?: number;
   /** Metrics to log per epoch, by name or as objects. Default none. */
@@ -61,15 +62,17 @@ function checkOptions(options: FitOptions): void {
 }
 
 /** Splits off the last `fraction` of the samples (before any shuffling), as Keras does. */
-function splitData(data: Dataset, n: number, fraction: number): [Dataset, Dataset] {
+function splitData(data: Dataset, n: number, fraction: number, rng: Generator): [Dataset, Dataset] {
   const held = Math.floor(n * fraction);
   if (held < 1 || held >= n) {
     throw new Error(`fit: validationSplit ${fraction} of ${n} samples leaves ${n - held} for training and ${held} for validation; both need at least 1`);
   }
-  const cut = n - held;
+  const order = rng.permutation(n);
+  const trainRows = order.subarray(0, n - held).sort();
+  const validationRows = order.subarray(n - held).sort();
   return [
-    { x: slice(data.x, 0, 0, cut), y: slice(data.y, 0, 0, cut) },
-    { x: slice(data.x, 0, cut, n), y: slice(data.y, 0, cut, n) },
+    { x: indexSelect(data.x, trainRows), y: indexSelect(data.y, trainRows) },
+    { x: indexSelect(data.x, validationRows), y: indexSelect(data.y, validationRows) },
   ];
 }
 
@@ -111,10 +114,10 @@ export function fit(model: Module, data: Dataset, options: FitOptions): History 
   let train = data;
   let validation = options.validationData;
   if (validation !== undefined) checkData("fit", validation, "validationData");
-  if (options.validationSplit !== undefined) [train, validation] = splitData(data, n, options.validationSplit);
+  const rng = options.seed === undefined ? defaultGenerator() : new Generator(options.seed);
+  if (options.validationSplit !== undefined) [train, validation] = splitData(data, n, options.validationSplit, rng);
   n = train.x.shape[0];
   if (n === 0) throw new Error("fit: data has no samples");
-  const rng = options.seed === undefined ? defaultGenerator() : new Generator(options.seed);
   const shuffle = options.shuffle ?? true;
   const batches = countBatches(n, batchSize);
   const callbacks = options.callbacks ?? [];
