@@ -1,5 +1,6 @@
 import type { LinearEpilogue } from "../autograd/ops/linear-fused.js";
 import { Module } from "../layers/module.js";
+import { builtinNames, factories } from "./registry-store.js";
 import type { JsonValue, ModuleSpec } from "../layers/spec.js";
 import type { Tensor } from "../tensor/tensor.js";
 
@@ -36,6 +37,17 @@ export interface ActivationOptions {
 }
 
 const INIT_HINTS: readonly InitHint[] = ["he", "lecun", "glorot"];
+
+/** The registry name each activation built by the registry was built under. */
+const registryNames = new WeakMap<Activation, string>();
+
+/**
+ * @internal Records that the registry built `module` under `name`, so its `spec()` can name
+ * a factory that rebuilds it. Called by `activation(name)` only.
+ */
+export function markBuiltByRegistry(module: Module, name: string): void {
+  if (module instanceof Activation) registryNames.set(module, name);
+}
 
 /**
  * Puts an activation function into a model. This is also the first extension point for
@@ -92,9 +104,39 @@ export class Activation extends Module {
     return this.#fn(x);
   }
 
-  /** `{ type: "Activation", options: { name, ...config } }`. */
+  /**
+   * `{ type: "Activation", options: { name, ...config } }`, where `name` is the registry name
+   * this module was built under by `activation(name)` (or `Dense({ activation: name })`).
+   *
+   * A directly constructed activation is saved under its own `name`, which must be
+   * registered (by the user: a built-in name would rebuild the built-in's maths).
+   *
+   * @throws Error when the name is not registered, or is a built-in's name while this
+   * module was not built by the registry: no checkpoint could rebuild it faithfully
+   */
   override spec(): ModuleSpec {
-    return { type: "Activation", options: { ...this.#config, name: this.name } };
+    const name = registryNames.get(this) ?? this.name;
+    if (!registryNames.has(this)) {
+      // Constructed directly: its name must lead back to a factory of the user's own.
+      if (builtinNames.has(name)) {
+        throw new Error(
+          `Activation "${name}" has the name of a built-in activation, so a checkpoint would rebuild the built-in ` +
+            "instead of this function; give it a name of its own and register it with registerActivation(name, factory)",
+        );
+      }
+      if (!factories.has(name)) {
+        throw new Error(
+          `Activation "${name}" is not registered, so a checkpoint could not rebuild it; ` +
+            `register it with registerActivation("${name}", factory)`,
+        );
+      }
+    }
+    return { type: "Activation", options: { ...this.#config, name } };
+  }
+
+  /** The options this activation was built with (what `spec()` stores). */
+  protected get config(): ActivationConfig {
+    return this.#config;
   }
 }
 

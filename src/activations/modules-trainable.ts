@@ -109,7 +109,7 @@ export class PReLU extends Activation {
   }
 
   override spec(): ModuleSpec {
-    const config = super.spec().options ?? {};
+    const config = this.config;
     return { type: "PReLU", options: { numParameters: config.numParameters ?? 1, init: config.init ?? 0.25 } };
   }
 }

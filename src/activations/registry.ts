@@ -1,17 +1,15 @@
 import type { Module } from "../layers/module.js";
 import { registerModule } from "../layers/spec.js";
-import type { ActivationConfig } from "./activation.js";
+import { markBuiltByRegistry, type ActivationConfig } from "./activation.js";
 import { Identity, LogSigmoid, LogSoftmax, Sigmoid, Softmax, Tanh } from "./modules.js";
 import { LEAF } from "./modules-leaf.js";
 import { ELU, LeakyReLU, ReLU, SELU } from "./modules-relu.js";
 import { GELU, Mish, SiLU, Softplus } from "./modules-smooth.js";
 import { PReLU, Swish } from "./modules-trainable.js";
 import { checkOptionKeys } from "./options.js";
+import { builtinNames, factories, type ActivationFactory } from "./registry-store.js";
 
-/** Builds an activation module from JSON options (those its `spec()` stores). */
-export type ActivationFactory = (options?: ActivationConfig) => Module;
-
-const factories = new Map<string, ActivationFactory>();
+export type { ActivationFactory };
 
 /**
  * Level 3 of the extension API: gives an activation a name, so configs
@@ -70,7 +68,9 @@ export function activation(name: string, options?: ActivationConfig): Module {
   if (factory === undefined) {
     throw new Error(`activation: unknown activation ${JSON.stringify(name)}; known: ${activationNames().join(", ")}`);
   }
-  return factory(options);
+  const module = factory(options);
+  markBuiltByRegistry(module, name);
+  return module;
 }
 
 /** A factory for an activation without options (rejects any option given). */
@@ -102,6 +102,8 @@ registerActivation("softmax", (options) => new Softmax(options));
 registerActivation("logSoftmax", (options) => new LogSoftmax(options));
 
 // Generic activations (level 1 and 2) serialise as { type: "Activation", options: { name, … } }.
+for (const name of factories.keys()) builtinNames.add(name);
+
 registerModule("Activation", (spec) => {
   const { name, ...options } = spec.options ?? {};
   if (typeof name !== "string") throw new Error(`moduleFromSpec: an "Activation" spec needs options.name, got ${JSON.stringify(spec)}`);

@@ -4,6 +4,8 @@ import type { Module } from "../layers/module.js";
 import { moduleFromSpec, type JsonValue, type ModuleSpec } from "../layers/spec.js";
 import type { OptimizerState } from "../optim/optimizer.js";
 import type { DType } from "../tensor/dtype.js";
+import { Generator, withDefaultGenerator } from "../tensor/random.js";
+import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { atomicWriteFile } from "./atomic-write.js";
 import { parseSafetensors, serializeSafetensors } from "./safetensors.js";
@@ -97,6 +99,7 @@ export function saveModel(model: Module, path: string, options: SaveModelOptions
   } catch (e) {
     throw new Error(`saveModel: ${(e as Error).message}; to save the weights only, use writeSafetensors(path, model.stateDict())`);
   }
+  checkRebuilds(model, spec);
   const user = options.metadata ?? {};
   for (const [key, value] of Object.entries(user)) {
     if (key.startsWith("typegrad.")) throw new Error(`saveModel: metadata key "${key}" is reserved (typegrad.*)`);
@@ -120,6 +123,41 @@ export function saveModel(model: Module, path: string, options: SaveModelOptions
   }
   atomicWriteFile(path, modelBytes);
   if (optimizerBytes !== null) atomicWriteFile(optimizerPath(path), optimizerBytes);
+}
+
+/**
+ * Builds a module from an architecture with throwaway initial weights (their values are
+ * about to be overwritten), leaving the user's default generator where it was.
+ */
+function rebuild(spec: ModuleSpec): Module {
+  return withDefaultGenerator(new Generator("typegrad.rebuild"), () => moduleFromSpec(JSON.parse(JSON.stringify(spec)) as ModuleSpec));
+}
+
+/**
+ * Checks that the architecture rebuilds a model with exactly this model's tensor names and
+ * shapes, so {@link loadModel} can read the file back. It cannot when a module or tensor is
+ * used in two places (the state dict holds it once, the architecture twice), or when a custom
+ * module's `spec()` leaves out something its constructor needs.
+ */
+function checkRebuilds(model: Module, spec: ModuleSpec): void {
+  let rebuilt: Module;
+  try {
+    rebuilt = rebuild(spec);
+  } catch (e) {
+    throw new Error(`saveModel: the model's architecture cannot be rebuilt: ${(e as Error).message}`);
+  }
+  const layout = (m: Module) => Object.entries(m.stateDict()).map(([k, t]) => `${k} ${formatShape(t.shape)}`);
+  const own = layout(model);
+  const again = layout(rebuilt);
+  const missing = again.filter((k) => !own.includes(k));
+  const extra = own.filter((k) => !again.includes(k));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new Error(
+      `saveModel: the saved architecture would rebuild different tensors (${[...missing.map((k) => `+${k}`), ...extra.map((k) => `-${k}`)].join(", ")}), ` +
+        "so loadModel could not read the file back; a module or tensor used in two places is stored once and cannot be saved this way " +
+        "(save the weights with writeSafetensors(path, model.stateDict()) and rebuild the model in code)",
+    );
+  }
 }
 
 /** Reads and validates the optimiser sidecar of the checkpoint whose model file has `modelBytes`. */
@@ -201,7 +239,7 @@ export function loadModel(path: string): Module {
   const spec = parseJson(path, CHECKPOINT_KEYS.architecture, raw) as unknown as ModuleSpec;
   let model: Module;
   try {
-    model = moduleFromSpec(spec);
+    model = rebuild(spec);
   } catch (e) {
     throw new Error(`loadModel: ${path}: ${(e as Error).message}`);
   }

@@ -73,6 +73,21 @@ export function manualSeed(seed: number | string): void {
   defaultGen = new Generator(seed);
 }
 
+/**
+ * Runs `fn` with `rng` as the default generator and restores the previous one afterwards,
+ * even if `fn` throws. typegrad uses it to build throwaway modules (e.g. when rebuilding a
+ * model from a checkpoint's architecture) without advancing the user's default generator.
+ */
+export function withDefaultGenerator<T>(rng: Generator, fn: () => T): T {
+  const previous = defaultGen;
+  defaultGen = rng;
+  try {
+    return fn();
+  } finally {
+    defaultGen = previous;
+  }
+}
+
 /** The default generator (seed 0 until {@link manualSeed} is called). */
 export function defaultGenerator(): Generator {
   return defaultGen;
