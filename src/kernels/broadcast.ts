@@ -54,6 +54,8 @@ export function broadcastTo(x: TypedArray, from: Shape, to: Shape): TypedArray {
 /**
  * Sums `g` (shape `from`) down to shape `to`, the adjoint of {@link broadcastTo}:
  * every broadcast dimension is summed over. Returns `g` itself when the shapes are equal.
+ * Sums accumulate in double precision and are rounded once, so a float32 bias gradient
+ * over many rows keeps float32 accuracy.
  */
 export function sumTo(g: TypedArray, from: Shape, to: Shape): TypedArray {
   if (sameShape(from, to)) return g;
@@ -64,21 +66,20 @@ export function sumTo(g: TypedArray, from: Shape, to: Shape): TypedArray {
     y[0] = s;
     return y;
   }
+  const acc = y instanceof Float64Array ? y : new Float64Array(y.length);
   const ndim = from.length;
   const strides = broadcastStrides(to, from);
   const last = from[ndim - 1];
   const lastStride = strides[ndim - 1];
   const index = new Array<number>(ndim).fill(0);
   let dst = 0;
-  // Sums accumulate in the output's own precision; float32 callers that need more
-  // precision should reduce in float64.
   for (let o = 0; o < g.length; o += last) {
     if (lastStride === 0) {
       let s = 0;
       for (let j = 0; j < last; j++) s += g[o + j];
-      y[dst] += s;
+      acc[dst] += s;
     } else {
-      for (let j = 0; j < last; j++) y[dst + j] += g[o + j];
+      for (let j = 0; j < last; j++) acc[dst + j] += g[o + j];
     }
     for (let d = ndim - 2; d >= 0; d--) {
       index[d]++;
@@ -88,5 +89,6 @@ export function sumTo(g: TypedArray, from: Shape, to: Shape): TypedArray {
       index[d] = 0;
     }
   }
+  if (acc !== y) y.set(acc);
   return y;
 }
