@@ -76,6 +76,14 @@ describe("callbacks", () => {
       .toThrow("LearningRateScheduler: the schedule returned NaN for epoch 0; expected a finite number ≥ 0");
   });
 
+  it("LearningRateScheduler with a function keeps the groups' relative rates", () => {
+    const model = mlp([3, 4, 2], 9);
+    const [first, ...rest] = model.parameters();
+    const opt = new SGD([{ params: rest }, { params: [first], lr: 0.01 }], { lr: 0.1 });
+    fit(model, regression, { loss: mseLoss, optimizer: opt, epochs: 3, verbose: 0, callbacks: [new LearningRateScheduler((e, lr) => (e === 0 ? lr : lr / 2))] });
+    expect(opt.paramGroups.map((g) => g.options.lr)).toEqual([0.025, 0.0025]);
+  });
+
   it("LearningRateScheduler with a scheduler steps it after each epoch", () => {
     const model = mlp([3, 4, 2], 10);
     const opt = new SGD(model.parameters(), { lr: 0.1 });

@@ -12,10 +12,13 @@ export type ScheduleFn = (epoch: number, lr: number) => number;
  * Changes the learning rate once per epoch during `fit`.
  *
  * ```text
- * function schedule:  before epoch e:  optimizer.lr ← schedule(e, optimizer.lr)   (Keras)
+ * function schedule:  before epoch e:  lr′ = schedule(e, lr₀)   with lr₀ the first group's rate;
+ *                     every group g:  lr_g ← lr_g · lr′ / lr₀   (all set to lr′ when lr₀ = 0)   (Keras)
  * scheduler object:   after epoch e:   scheduler.step()                          (PyTorch)
  * ```
  *
+ * Scaling every group by the same factor keeps parameter groups' relative rates (e.g. a
+ * lower rate for Swish β or LEAF α) under a function schedule.
  * The rate each epoch actually used is recorded in `History.lr`.
  *
  * @example
@@ -40,11 +43,18 @@ export class LearningRateScheduler implements Callback {
   onEpochBegin(ctx: CallbackContext): void {
     const schedule = this.#schedule;
     if (typeof schedule !== "function") return;
-    const lr = schedule(ctx.epoch, ctx.optimizer.lr);
+    const current = ctx.optimizer.lr;
+    const lr = schedule(ctx.epoch, current);
     if (typeof lr !== "number" || !Number.isFinite(lr) || lr < 0) {
       throw new Error(`LearningRateScheduler: the schedule returned ${String(lr)} for epoch ${ctx.epoch}; expected a finite number ≥ 0`);
     }
-    ctx.optimizer.lr = lr;
+    if (current === 0) {
+      ctx.optimizer.lr = lr;
+      return;
+    }
+    for (const group of ctx.optimizer.paramGroups) group.options.lr *= lr / current;
+    // The first group gets exactly the scheduled value (no rounding from the ratio).
+    ctx.optimizer.paramGroups[0].options.lr = lr;
   }
 
   onEpochEnd(): void {
