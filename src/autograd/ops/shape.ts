@@ -147,6 +147,9 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 function toIndexArray(op: string, indices: readonly number[] | Int32Array | Tensor, length: number): Int32Array {
+  if (indices instanceof Tensor && indices.ndim !== 1) {
+    throw new Error(`${op}: indices must be 1-D, got a tensor of shape ${formatShape(indices.shape)}`);
+  }
   const src = indices instanceof Tensor ? indices.data : indices;
   const out = new Int32Array(src.length);
   for (let i = 0; i < src.length; i++) {
@@ -248,6 +251,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   tensors.forEach((t) => checkTensor("concat", t));
   commonDType("concat", tensors);
   const first = tensors[0];
+  if (first.ndim === 0) throw new Error("concat: cannot concatenate scalars (shape []); use stack to make a new axis");
   const ax = normalizeAxis("concat", axis, first.shape);
   for (const t of tensors) {
     const ok = t.shape.length === first.shape.length && t.shape.every((d, i) => i === ax || d === first.shape[i]);
@@ -290,6 +294,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors === undefined || tensors === null || tensors.length === 0) throw new Error("stack: needs at least one tensor");
   tensors.forEach((t) => checkTensor("stack", t));
+  commonDType("stack", tensors);
   const first = tensors[0];
   for (const t of tensors) {
     if (!sameShape(t.shape, first.shape)) {
