@@ -9,19 +9,19 @@
 // keeps an MR×NR = 6×8 tile of C in twelve f32x4 accumulators (plus two vectors of B and
 // one broadcast of A: fifteen of the sixteen 128-bit registers), writes it to a scratch
 // tile, and a second function stores (or, after the first KC block, adds) it into C.
-// Edge tiles are packed with zeros and computed in full; only their valid part is copied.
+// Edge tiles are packed with zeros and computed in full (strips of at most 4 or 2 rows by
+// the smaller kernels in edge-kernels.ts); only their valid part is copied.
 //
 // Sizes: the packed B panel (KC·NC floats = 512 KiB) is meant for L2, one packed
 // A strip (MR·KC floats = 6 KiB) plus one B strip (KC·NR = 8 KiB) for L1.
+
+import { microKernel2, microKernel4, TILE } from "./edge-kernels";
 
 const MR: i32 = 6;
 const NR: i32 = 8;
 const KC: i32 = 256;
 const MC: i32 = 96;
 const NC: i32 = 512;
-
-/** Scratch tile the micro-kernel writes, MR×NR floats. */
-const TILE: usize = memory.data(MR * NR * 4, 16);
 
 /** Bytes of workspace `gemm` needs at `work` (packed B panel then packed A block). */
 export function workspaceBytes(): usize {
@@ -61,7 +61,10 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
             const rows = min(MR, mc - ir);
             const ap = packedA + <usize>(ir * kp * 4);
             const cp = c + (<usize>(ic + ir) * <usize>n + <usize>(jc + jr)) * 4;
-            microKernel(kp, ap, bp);
+            // Edge strips of up to 2 or 4 rows skip the zero rows' arithmetic.
+            if (rows <= 2) microKernel2(kp, ap, bp);
+            else if (rows <= 4) microKernel4(kp, ap, bp);
+            else microKernel(kp, ap, bp);
             if (rows == MR && cols == NR) storeTile(cp, <usize>n * 4, accumulate);
             else copyEdge(cp, n, rows, cols, accumulate);
           }

@@ -3,6 +3,8 @@
 // allocate, they only read and write the regions whose addresses the host passes.
 
 export { gemm, workspaceBytes } from "./gemm";
+export { linearForward, linearBackward } from "./linear";
+export { adamStep } from "./adam";
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

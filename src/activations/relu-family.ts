@@ -37,7 +37,7 @@ const reluOp = defineUnaryOp(reluKernel);
  * when x > 0, ≤ 0 exactly when x ≤ 0 and NaN exactly when x is, so the derivative read off
  * the output is the derivative read off the input.
  */
-export const reluEpilogue: LinearEpilogue<void> = { kernel: reluKernel, params: undefined, inPlace: true };
+export const reluEpilogue: LinearEpilogue<void> = { kernel: reluKernel, params: undefined, inPlace: true, code: 1 };
 
 /**
  * Rectified linear unit, element-wise.

@@ -1,6 +1,7 @@
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import type { AccumulatingBackwardFn } from "./node.js";
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
@@ -50,7 +51,8 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
     if (seed !== gradient.data) seed.set(gradient.data);
   }
 
-  const order = topologicalOrder(root);
+  const leafUses = new Map<Tensor, number>();
+  const order = topologicalOrder(root, leafUses);
   const retain = options.retainGraph === true;
   const grads = new Map<Tensor, TypedArray>([[root, seed]]);
   // Arrays the engine allocated itself may be accumulated into in place; arrays an op
@@ -68,11 +70,14 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
     if (grad !== undefined) {
       const inputs = node.inputs;
       const needs = inputs.map((t) => t.requiresGrad);
-      const inputGrads = node.backward(grad, needs);
+      const into = accumulationTargets(inputs, needs, leafUses, grad);
+      const inputGrads = (node.backward as AccumulatingBackwardFn)(grad, needs, into);
       for (let k = 0; k < inputs.length; k++) {
         const g = inputGrads[k];
         const input = inputs[k];
         if (g === null || g === undefined || !needs[k]) continue;
+        // The op added this gradient into the leaf's buffer itself.
+        if (into !== undefined && g === into[k]) continue;
         const previous = grads.get(input);
         if (previous === undefined) {
           grads.set(input, g);
@@ -91,6 +96,30 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
       tensor.graphFreed = true;
     }
   }
+}
+
+/**
+ * For each input that is a leaf used once in this graph and already has a gradient buffer
+ * of its own size (and not `gradOutput`), that buffer (ops may accumulate into it
+ * directly); undefined when none.
+ */
+function accumulationTargets(
+  inputs: readonly Tensor[],
+  needs: readonly boolean[],
+  leafUses: Map<Tensor, number>,
+  gradOutput: TypedArray,
+): (TypedArray | null)[] | undefined {
+  let into: (TypedArray | null)[] | undefined;
+  for (let k = 0; k < inputs.length; k++) {
+    const t = inputs[k];
+    const g = t.grad;
+    if (!needs[k] || t.node !== null || t.graphFreed || g === null || leafUses.get(t) !== 1) continue;
+    // Never a buffer the op also reads (a user-supplied seed could be one).
+    if (g.dtype !== t.dtype || g.data.length !== t.size || g.data === gradOutput) continue;
+    if (into === undefined) into = new Array<TypedArray | null>(inputs.length).fill(null);
+    into[k] = g.data;
+  }
+  return into;
 }
 
 function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {
@@ -115,9 +144,10 @@ function checkNotFreed(t: Tensor): void {
 
 /**
  * Every tensor `root` depends on through recorded nodes, inputs before outputs.
- * Iterative depth-first search, so a chain of any length works.
+ * Iterative depth-first search, so a chain of any length works. With `leafUses`, also
+ * counts, per leaf, the graph edges into it.
  */
-export function topologicalOrder(root: Tensor): Tensor[] {
+export function topologicalOrder(root: Tensor, leafUses?: Map<Tensor, number>): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>([root]);
   const stack: Tensor[] = [root];
@@ -130,7 +160,9 @@ export function topologicalOrder(root: Tensor): Tensor[] {
     if (node !== null && k < node.inputs.length) {
       nextInput[top] = k + 1;
       const input = node.inputs[k];
-      if (!input.requiresGrad || visited.has(input)) continue;
+      if (!input.requiresGrad) continue;
+      if (leafUses !== undefined && input.node === null) leafUses.set(input, (leafUses.get(input) ?? 0) + 1);
+      if (visited.has(input)) continue;
       checkNotFreed(input);
       visited.add(input);
       stack.push(input);

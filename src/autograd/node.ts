@@ -11,6 +11,20 @@ import { isGradEnabled } from "./grad-mode.js";
  */
 export type BackwardFn = (gradOutput: TypedArray, needsGrad: readonly boolean[]) => readonly (TypedArray | null)[];
 
+/**
+ * Internal extension of {@link BackwardFn}: the engine may pass a third argument,
+ * `accumulateInto[k]`, the gradient buffer of leaf input `k` when that leaf is used once in
+ * the graph (else null). An op may add its gradient for input `k` into that buffer itself
+ * (`+=`, exactly as the engine would: one add per element, rounded to the dtype) and return
+ * the same array to say so; the engine then skips the accumulation. Ops that ignore the
+ * argument are unaffected.
+ */
+export type AccumulatingBackwardFn = (
+  gradOutput: TypedArray,
+  needsGrad: readonly boolean[],
+  accumulateInto?: readonly (TypedArray | null)[],
+) => readonly (TypedArray | null)[];
+
 /** The record an operation leaves on its output so that `backward()` can reach its inputs. */
 export interface GradNode {
   /** Operation name, for error messages and graph dumps only; never dispatched on. */

@@ -1,5 +1,7 @@
 import type { TypedArray } from "../tensor/dtype.js";
+import { adamPlainReference } from "./adam.js";
 import { gemmReference } from "./gemm.js";
+import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 
 /**
  * The heavy inner loops that ops delegate to. The TypeScript implementations are the
@@ -15,12 +17,37 @@ export interface Kernels {
    * share one dtype.
    */
   gemm(transA: boolean, transB: boolean, m: number, n: number, k: number, a: TypedArray, b: TypedArray, c: TypedArray): void;
+  /**
+   * Dense forward `y = act(x·Wᵀ + b)` (`act` 0 none, 1 ReLU), `x` `[batch,in]`, `W`
+   * `[out,in]`, `b` `[out]` or null, `y` `[batch,out]` overwritten. Optional: without it
+   * ops use `gemm` and TypeScript loops, with the same results.
+   */
+  linearForward?(batch: number, out: number, inF: number, x: TypedArray, w: TypedArray, b: TypedArray | null, act: LinearAct, y: TypedArray): void;
+  /**
+   * Dense backward: from `gy` `[batch,out]` and the forward's output `y`, fills whichever
+   * of `gx` `[batch,in]`, `gw` `[out,in]`, `gb` `[out]` is not null; with `accumulateW` /
+   * `accumulateB` it adds into `gw` / `gb` instead (the product or sum rounded to the dtype,
+   * then one add per element). Optional, as `linearForward`.
+   */
+  linearBackward?(
+    batch: number, out: number, inF: number, gy: TypedArray, y: TypedArray, act: LinearAct, x: TypedArray, w: TypedArray,
+    gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null, accumulateW?: boolean, accumulateB?: boolean,
+  ): void;
+  /**
+   * Adam's update without weight decay or amsgrad, in place on `theta`, `m`, `v` (all one
+   * dtype and length), bit for bit the TypeScript loop. Optional.
+   */
+  adam?(theta: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
 }
 
 /** The pure-TypeScript kernels: always available, float32 and float64. */
 export const typescriptKernels: Kernels = {
   name: "typescript",
   gemm: gemmReference,
+  linearForward: (batch, out, inF, x, w, b, act, y) => linearForwardReference(batch, out, inF, x, w, b, act, y),
+  linearBackward: (batch, out, inF, gy, y, act, x, w, gx, gw, gb, accW, accB) =>
+    linearBackwardReference(batch, out, inF, gy, y, act, x, w, gx, gw, gb, gemmReference, accW === true, accB === true),
+  adam: adamPlainReference,
 };
 
 let active: Kernels = typescriptKernels;

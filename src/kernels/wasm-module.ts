@@ -18,6 +18,15 @@ interface KernelExports {
   heapBase(): number;
   workspaceBytes(): number;
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, work: number): void;
+  linearForward(batch: number, out: number, inF: number, x: number, w: number, b: number, act: number, y: number, work: number): void;
+  linearBackward(
+    batch: number, out: number, inF: number, gy: number, y: number, act: number, x: number, w: number,
+    gz: number, gx: number, gw: number, gb: number, sums: number, work: number, gwTemp: number, accumulateB: number,
+  ): void;
+  adamStep(
+    n: number, theta: number, g: number, m: number, v: number,
+    w: number, w1: number, fromStart: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): void;
 }
 
 /** Where `npm ci` (the `prepare` script) writes the compiled kernels. */
@@ -74,9 +83,12 @@ export class WasmKernelModule {
         !(e.memory instanceof wasm.Memory) ||
         typeof e.heapBase !== "function" ||
         typeof e.workspaceBytes !== "function" ||
-        typeof e.gemm !== "function"
+        typeof e.gemm !== "function" ||
+        typeof e.linearForward !== "function" ||
+        typeof e.linearBackward !== "function" ||
+        typeof e.adamStep !== "function"
       ) {
-        return `${String(url)} lacks the expected exports (memory, heapBase, workspaceBytes, gemm)`;
+        return `${String(url)} lacks the expected exports (memory, heapBase, workspaceBytes, gemm, linearForward, linearBackward, adamStep)`;
       }
       return new WasmKernelModule(e as KernelExports);
     } catch (error) {
@@ -109,6 +121,99 @@ export class WasmKernelModule {
     heap.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB >>> 2);
     this.#exports.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, this.#work);
     c.set(heap.subarray(offC >>> 2, (offC >>> 2) + sizeC));
+    return true;
+  }
+
+  /**
+   * `y = act(x·Wᵀ + b)` in float32 (`act` 0: none, 1: ReLU); see `Kernels.linearForward`.
+   *
+   * @returns false, having done nothing, when the operands do not fit in wasm32 memory
+   */
+  linearForward(batch: number, out: number, inF: number, x: Float32Array, w: Float32Array, b: Float32Array | null, act: number, y: Float32Array): boolean {
+    const offX = this.#scratch;
+    const offW = align(offX + 4 * batch * inF);
+    const offB = align(offW + 4 * out * inF);
+    const offY = align(offB + 4 * out);
+    const end = offY + 4 * batch * out;
+    if (end > MAX_BYTES) return false;
+    const heap = this.#reserve(end);
+    heap.set(x, offX >>> 2);
+    heap.set(w, offW >>> 2);
+    if (b !== null) heap.set(b, offB >>> 2);
+    this.#exports.linearForward(batch, out, inF, offX, offW, b === null ? 0 : offB, act, offY, this.#work);
+    y.set(heap.subarray(offY >>> 2, (offY >>> 2) + batch * out));
+    return true;
+  }
+
+  /**
+   * The backward of {@link linearForward}: fills whichever of `gx`, `gw`, `gb` is not null
+   * (adding into `gw` / `gb` with `accumulateW` / `accumulateB`). `y` (the forward's
+   * output) is read only for ReLU.
+   *
+   * @returns false, having done nothing, when the operands do not fit in wasm32 memory
+   */
+  linearBackward(
+    batch: number, out: number, inF: number, gy: Float32Array, y: Float32Array, act: number, x: Float32Array, w: Float32Array,
+    gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, accumulateW = false, accumulateB = false,
+  ): boolean {
+    const sizeG = batch * out;
+    const offGy = this.#scratch;
+    const offY = align(offGy + 4 * sizeG);
+    const offX = align(offY + 4 * sizeG);
+    const offW = align(offX + 4 * batch * inF);
+    const offGz = align(offW + 4 * out * inF);
+    const offGx = align(offGz + 4 * sizeG);
+    const offGw = align(offGx + 4 * batch * inF);
+    const offGb = align(offGw + 4 * out * inF);
+    const offSums = align(offGb + 4 * out);
+    const offGwTemp = align(offSums + 8 * out);
+    const end = offGwTemp + (accumulateW ? 4 * out * inF : 0);
+    if (end > MAX_BYTES) return false;
+    const heap = this.#reserve(end);
+    heap.set(gy, offGy >>> 2);
+    if (act !== 0) heap.set(y, offY >>> 2);
+    if (gw !== null) heap.set(x, offX >>> 2);
+    if (gx !== null) heap.set(w, offW >>> 2);
+    if (gw !== null && accumulateW) heap.set(gw, offGw >>> 2);
+    if (gb !== null && accumulateB) heap.set(gb, offGb >>> 2);
+    this.#exports.linearBackward(
+      batch, out, inF, offGy, offY, act, offX, offW, act !== 0 ? offGz : offGy,
+      gx === null ? 0 : offGx, gw === null ? 0 : offGw, gb === null ? 0 : offGb, offSums, this.#work,
+      accumulateW ? offGwTemp : 0, accumulateB ? 1 : 0,
+    );
+    if (gx !== null) gx.set(heap.subarray(offGx >>> 2, (offGx >>> 2) + batch * inF));
+    if (gw !== null) gw.set(heap.subarray(offGw >>> 2, (offGw >>> 2) + out * inF));
+    if (gb !== null) gb.set(heap.subarray(offGb >>> 2, (offGb >>> 2) + out));
+    return true;
+  }
+
+  /**
+   * Adam's plain update (no weight decay, no amsgrad) in place on float32 arrays of one
+   * length, bit for bit `adamPlain` in src/optim/adam.ts.
+   *
+   * @returns false, having done nothing, when the arrays do not fit in wasm32 memory
+   */
+  adam(
+    theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
+    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): boolean {
+    const n = theta.length;
+    const offT = this.#scratch;
+    const offG = align(offT + 4 * n);
+    const offM = align(offG + 4 * n);
+    const offV = align(offM + 4 * n);
+    const end = offV + 4 * n;
+    if (end > MAX_BYTES) return false;
+    const heap = this.#reserve(end);
+    heap.set(theta, offT >>> 2);
+    heap.set(g, offG >>> 2);
+    heap.set(m, offM >>> 2);
+    heap.set(v, offV >>> 2);
+    const w = 1 - beta1;
+    this.#exports.adamStep(n, offT, offG, offM, offV, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps);
+    theta.set(heap.subarray(offT >>> 2, (offT >>> 2) + n));
+    m.set(heap.subarray(offM >>> 2, (offM >>> 2) + n));
+    v.set(heap.subarray(offV >>> 2, (offV >>> 2) + n));
     return true;
   }
 

@@ -1,5 +1,7 @@
 import type { TypedArray } from "../tensor/dtype.js";
+import { adamPlainReference } from "./adam.js";
 import { gemmReference } from "./gemm.js";
+import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { kernels, setKernels, type Kernels } from "./index.js";
 import { DEFAULT_WASM_URL, WasmKernelModule } from "./wasm-module.js";
 
@@ -47,13 +49,90 @@ export function gemmWasm(
 }
 
 /**
- * The WebAssembly SIMD kernels (float32; float64 and small problems go to the
- * TypeScript reference). Install them with {@link enableWasmKernels}, which also loads
+ * Below this many elements an Adam update stays in TypeScript (the copies into and out of
+ * WebAssembly memory would cost more than the SIMD loop saves).
+ */
+export const WASM_ADAM_MIN_SIZE = 64;
+
+/**
+ * Dense forward `y = act(x·Wᵀ + b)`: float32 products of at least
+ * {@link WASM_GEMM_MIN_WORK} multiply-adds run as one WebAssembly call (product, bias and
+ * ReLU); everything else runs {@link linearForwardReference} on {@link gemmWasm}. Both give
+ * the same bits for the same product.
+ */
+export function linearForwardWasm(
+  batch: number, out: number, inF: number, x: TypedArray, w: TypedArray, b: TypedArray | null, act: LinearAct, y: TypedArray,
+): void {
+  if (
+    loaded !== null &&
+    batch * out * inF >= WASM_GEMM_MIN_WORK &&
+    x instanceof Float32Array && x.length === batch * inF &&
+    w instanceof Float32Array && w.length === out * inF &&
+    (b === null || (b instanceof Float32Array && b.length === out)) &&
+    y instanceof Float32Array && y.length === batch * out &&
+    loaded.linearForward(batch, out, inF, x, w, b as Float32Array | null, act, y)
+  ) {
+    return;
+  }
+  linearForwardReference(batch, out, inF, x, w, b, act, y, gemmWasm);
+}
+
+/** Dense backward, dispatched as {@link linearForwardWasm}. */
+export function linearBackwardWasm(
+  batch: number, out: number, inF: number, gy: TypedArray, y: TypedArray, act: LinearAct, x: TypedArray, w: TypedArray,
+  gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null, accumulateW = false, accumulateB = false,
+): void {
+  if (
+    loaded !== null &&
+    batch * out * inF >= WASM_GEMM_MIN_WORK &&
+    gy instanceof Float32Array && gy.length === batch * out &&
+    y instanceof Float32Array && y.length === batch * out &&
+    x instanceof Float32Array && x.length === batch * inF &&
+    w instanceof Float32Array && w.length === out * inF &&
+    (gx === null || (gx instanceof Float32Array && gx.length === batch * inF)) &&
+    (gw === null || (gw instanceof Float32Array && gw.length === out * inF)) &&
+    (gb === null || (gb instanceof Float32Array && gb.length === out)) &&
+    loaded.linearBackward(
+      batch, out, inF, gy, y, act, x, w, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null, accumulateW, accumulateB,
+    )
+  ) {
+    return;
+  }
+  linearBackwardReference(batch, out, inF, gy, y, act, x, w, gx, gw, gb, gemmWasm, accumulateW, accumulateB);
+}
+
+/** Adam's plain update: float32 arrays of at least {@link WASM_ADAM_MIN_SIZE} elements in WebAssembly, the rest in TypeScript; the same bits either way. */
+export function adamWasm(
+  theta: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray,
+  beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+): void {
+  const n = theta.length;
+  if (
+    loaded !== null &&
+    n >= WASM_ADAM_MIN_SIZE &&
+    theta instanceof Float32Array &&
+    g instanceof Float32Array && g.length === n &&
+    m instanceof Float32Array && m.length === n &&
+    v instanceof Float32Array && v.length === n &&
+    loaded.adam(theta, g, m, v, beta1, beta2, stepSize, bias2Sqrt, eps)
+  ) {
+    return;
+  }
+  adamPlainReference(theta, g, m, v, beta1, beta2, stepSize, bias2Sqrt, eps);
+}
+
+/**
+ * The WebAssembly SIMD kernels — gemm, the Dense layer's forward and backward (product,
+ * bias, ReLU) and Adam's update — for float32; float64 and small problems go to the
+ * TypeScript references. Install them with {@link enableWasmKernels}, which also loads
  * the module; until it is loaded, this object simply runs the TypeScript kernels.
  */
 export const wasmKernels: Kernels = {
   name: "wasm-simd",
   gemm: gemmWasm,
+  linearForward: linearForwardWasm,
+  linearBackward: linearBackwardWasm,
+  adam: adamWasm,
 };
 
 /** Options of {@link enableWasmKernels}. */

@@ -1,3 +1,5 @@
+import { adamPlainReference } from "../kernels/adam.js";
+import { kernels } from "../kernels/index.js";
 import type { Parameter } from "../layers/parameter.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { checkOption, finiteNonNegative, lerp, Optimizer, type ParamGroup } from "./optimizer.js";
@@ -94,7 +96,9 @@ export class Adam extends Optimizer<AdamGroupOptions> {
       const shrink = this.decoupled ? 1 - lr * o.weightDecay : 1;
       const b = s.buffers;
       if (!o.amsgrad && l2 === 0 && shrink === 1 && sameKind(p.data, b.m) && sameKind(p.data, b.v)) {
-        adamPlain(p.data, p.grad.data, b.m, b.v, beta1, beta2, stepSize, bias2Sqrt, o.eps);
+        const k = kernels();
+        if (k.adam !== undefined) k.adam(p.data, p.grad.data, b.m, b.v, beta1, beta2, stepSize, bias2Sqrt, o.eps);
+        else adamPlainReference(p.data, p.grad.data, b.m, b.v, beta1, beta2, stepSize, bias2Sqrt, o.eps);
       } else {
         adamGeneral(p.data, p.grad.data, b.m, b.v, o.amsgrad ? b.vMax : b.v, o.amsgrad, beta1, beta2, stepSize, bias2Sqrt, o.eps, l2, shrink);
       }
@@ -105,51 +109,6 @@ export class Adam extends Optimizer<AdamGroupOptions> {
 /** Whether two arrays have the same element type (the fast loop below relies on it). */
 function sameKind(a: TypedArray, b: TypedArray): boolean {
   return a instanceof Float32Array ? b instanceof Float32Array : b instanceof Float64Array;
-}
-
-/**
- * The update without weight decay or amsgrad, the common case, as a tight loop: the same
- * arithmetic as {@link adamGeneral} (and {@link lerp}) in the same order, so the results
- * are bit for bit identical.
- */
-function adamPlain(
-  theta: TypedArray,
-  g: TypedArray,
-  m: TypedArray,
-  v: TypedArray,
-  beta1: number,
-  beta2: number,
-  stepSize: number,
-  bias2Sqrt: number,
-  eps: number,
-): void {
-  const w = 1 - beta1;
-  const w2 = 1 - beta2;
-  const w1 = 1 - w;
-  const n = theta.length;
-  // Math.fround gives exactly the value a Float32Array store and reload would, without
-  // the reload; the float64 loop needs no rounding.
-  if (theta instanceof Float32Array) {
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      const mi = m[i];
-      const mNew = Math.fround(w < 0.5 ? mi + w * (gi - mi) : gi - (gi - mi) * w1);
-      const vNew = Math.fround(v[i] * beta2 + w2 * gi * gi);
-      m[i] = mNew;
-      v[i] = vNew;
-      theta[i] -= stepSize * (mNew / (Math.sqrt(vNew) / bias2Sqrt + eps));
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const gi = g[i];
-      const mi = m[i];
-      const mNew = w < 0.5 ? mi + w * (gi - mi) : gi - (gi - mi) * w1;
-      const vNew = v[i] * beta2 + w2 * gi * gi;
-      m[i] = mNew;
-      v[i] = vNew;
-      theta[i] -= stepSize * (mNew / (Math.sqrt(vNew) / bias2Sqrt + eps));
-    }
-  }
 }
 
 /** Every option: decoupled (`shrink`) or L2 (`l2`) weight decay, and amsgrad (`vMax`). */

@@ -1,4 +1,5 @@
 import { kernels } from "../../kernels/index.js";
+import { linearBackwardReference, type LinearAct } from "../../kernels/linear.js";
 import { allocate, type TypedArray } from "../../tensor/dtype.js";
 import { formatShape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -17,6 +18,11 @@ export interface LinearEpilogue<P = unknown> {
   readonly kernel: UnaryKernel<P>;
   readonly params: P;
   readonly inPlace: boolean;
+  /**
+   * Set when `Kernels.linearForward` / `linearBackward` implement this activation (1: ReLU),
+   * with exactly `kernel`'s values and derivatives; the whole layer then runs as one kernel call.
+   */
+  readonly code?: LinearAct;
 }
 
 /**
@@ -47,6 +53,33 @@ export function linearFused<P>(x: Tensor, weight: Tensor, bias: Tensor | null, a
   }
   const dtype = bias === null ? commonDType("linear", [x, weight]) : commonDType("linear", [x, weight, bias]);
   const batch = x.shape[0];
+  const inputs = bias === null ? [x, weight] : [x, weight, bias];
+  const name = act === null ? "linear" : `linear+${act.kernel.name}`;
+  const k = kernels();
+  const code: LinearAct | undefined = act === null ? 0 : act.code;
+  if (code !== undefined && k.linearForward !== undefined && k.linearBackward !== undefined) {
+    // The whole layer in one kernel call each way (product, bias and activation). The
+    // backward takes the engine's optional third argument (AccumulatingBackwardFn).
+    const y = allocate(dtype, batch * out);
+    k.linearForward(batch, out, inF, x.data, weight.data, bias === null ? null : bias.data, code, y);
+    // Inline (not a named const): under tsx/esbuild's keepNames a named closure costs a
+    // `__name` call per forward.
+    return record(y, [batch, out], inputs, name, (gy, needs, into?: readonly (TypedArray | null)[]) => {
+      // The weight's and bias's gradients go straight into their leaves' buffers when the
+      // engine offers them (the kernel adds exactly as the engine would).
+      const intoW = into?.[1] ?? null;
+      const intoB = bias !== null ? (into?.[2] ?? null) : null;
+      const gx = needs[0] ? allocate(dtype, x.size) : null;
+      const gw = needs[1] ? (intoW ?? allocate(dtype, weight.size)) : null;
+      const gb = bias !== null && needs[2] ? (intoB ?? allocate(dtype, out)) : null;
+      const kb = kernels();
+      const accW = gw !== null && gw === intoW;
+      const accB = gb !== null && gb === intoB;
+      if (kb.linearBackward !== undefined) kb.linearBackward(batch, out, inF, gy, y, code, x.data, weight.data, gx, gw, gb, accW, accB);
+      else linearBackwardReference(batch, out, inF, gy, y, code, x.data, weight.data, gx, gw, gb, kb.gemm, accW, accB);
+      return bias === null ? [gx, gw] : [gx, gw, gb];
+    });
+  }
   const z = allocate(dtype, batch * out);
   kernels().gemm(false, true, batch, out, inF, x.data, weight.data, z);
   if (bias !== null) addRows(z, bias.data, out);
@@ -55,8 +88,6 @@ export function linearFused<P>(x: Tensor, weight: Tensor, bias: Tensor | null, a
     if (!act.inPlace) y = allocate(dtype, z.length);
     act.kernel.forward(z, y, act.params);
   }
-  const inputs = bias === null ? [x, weight] : [x, weight, bias];
-  const name = act === null ? "linear" : `linear+${act.kernel.name}`;
   return record(y, [batch, out], inputs, name, (gy, needs) => {
     let gz = gy;
     if (act !== null) {
