@@ -54,6 +54,12 @@ describe("NaN and infinities propagate without crashing", () => {
     expect(Array.from(clamp(x, -1, 1).data)).toEqual([NaN, 1, -1, -0, 0]);
   });
 
+  it("clamp passes no gradient at NaN, as PyTorch", () => {
+    const x = tensor([NaN, 0.5, 2], { ...f64, requiresGrad: true });
+    clamp(x, 0, 1).sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 1, 0]);
+  });
+
   it("reductions and softmax: a NaN makes its slice NaN; max picks it", () => {
     const x = tensor([[1, NaN, 3], [1, 2, 3]], f64);
     expect(Array.from(max(x, 1).data)).toEqual([NaN, 3]);

@@ -135,7 +135,7 @@ const clampOp = defineUnaryOp<ClampParams>({
   backward(x, _y, gy, gx, { min, max }) {
     for (let i = 0; i < gy.length; i++) {
       const xi = x[i];
-      gx[i] = xi < min || xi > max ? 0 : gy[i];
+      gx[i] = xi >= min && xi <= max ? gy[i] : 0;
     }
   },
 });
@@ -144,7 +144,7 @@ const clampOp = defineUnaryOp<ClampParams>({
  * Clamps every element into `[min, max]`; NaN stays NaN.
  *
  * ```text
- * clamp(x) = min(max(x, lo), hi),   d/dx = 1 for lo ≤ x ≤ hi (bounds included, as PyTorch), else 0
+ * clamp(x) = min(max(x, lo), hi),   d/dx = 1 for lo ≤ x ≤ hi (bounds included, as PyTorch), else 0 (also at NaN)
  * ```
  *
  * @param min - lower bound; default −∞
