@@ -27,6 +27,7 @@ import {
   spirals,
   tensor,
   saveModel,
+  summary,
   type Module,
 } from "../src/index.js";
 import { exampleArgs } from "./lib/args.js";
@@ -108,6 +109,7 @@ export function main(argv: string[] = process.argv.slice(2), options: RunOptions
   const lr = 0.01;
   print(`Spirals: 3 classes × 100 points (noise 0.2), test set: a second sample with another seed`);
   print(`Model: 2-64-64-3 with ${activation} (${parameters} parameters), Adam lr ${lr} with cosine decay, batch 32, ${epochs} epochs, seed ${args.seed}\n`);
+  print(`${summary(model, { inputShape: [2] })}\n`);
 
   const optimizer = new Adam(model.parameters(), { lr });
   const history = fit(model, train, {

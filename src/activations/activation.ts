@@ -105,6 +105,16 @@ export class Activation extends Module {
   }
 
   /**
+   * The activation's options (`"negativeSlope=0.2"`), preceded by its name when the class
+   * does not already say it (a generic `Activation`).
+   */
+  override describe(): string {
+    const options = Object.entries(this.#config).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    const named = this.constructor.name.toLowerCase() === this.name.toLowerCase();
+    return [...(named ? [] : [this.name]), ...options].join(", ");
+  }
+
+  /**
    * `{ type: "Activation", options: { name, ...config } }`, where `name` is the registry name
    * this module was built under by `activation(name)` (or `Dense({ activation: name })`).
    *

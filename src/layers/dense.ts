@@ -109,6 +109,12 @@ export class Dense extends Module {
     return this.activation === null || epilogue !== null ? y : this.activation.forward(y);
   }
 
+  /** `"in → out"`, then the activation's name and `"no bias"` where they apply. */
+  override describe(): string {
+    const act = this.activation === null ? [] : [this.activation instanceof Activation ? this.activation.name : this.activation.constructor.name];
+    return [`${this.inFeatures} → ${this.outFeatures}`, ...act, ...(this.bias === null ? ["no bias"] : [])].join(", ");
+  }
+
   override spec(): ModuleSpec {
     return {
       type: "Dense",

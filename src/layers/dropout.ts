@@ -53,6 +53,11 @@ export class Dropout extends Module {
     });
   }
 
+  /** `"p=…"`. */
+  override describe(): string {
+    return `p=${this.p}`;
+  }
+
   override spec(): ModuleSpec {
     return { type: "Dropout", options: { p: this.p } };
   }

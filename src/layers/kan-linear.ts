@@ -261,6 +261,11 @@ export class KANLinear extends Module {
     return total.mul(regularizeActivation).add(entropy.mul(regularizeEntropy));
   }
 
+  /** `"in → out, grid G, order k"`. */
+  override describe(): string {
+    return `${this.inFeatures} → ${this.outFeatures}, grid ${this.gridSize}, order ${this.splineOrder}`;
+  }
+
   /**
    * The layer's architecture: sizes, options, and the base activation's spec as the one child.
    *

@@ -93,9 +93,26 @@ export abstract class Module {
     return this.#walk(true).modules;
   }
 
-  /** Direct sub-modules, in declaration order. */
+  /**
+   * Direct sub-modules with their paths, in declaration order: fields and the elements of
+   * array fields (`layers.0`, `layers.1`), not the sub-modules of those.
+   */
+  namedChildren(): [string, Module][] {
+    const all = this.namedModules();
+    return all.filter(([p]) => !all.some(([q]) => q !== p && p.startsWith(`${q}.`)));
+  }
+
+  /** Direct sub-modules, in declaration order (see {@link Module.namedChildren}). */
   children(): Module[] {
-    return this.namedModules().filter(([p]) => !p.includes(".")).map(([, m]) => m);
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /**
+   * A short description of this module's configuration, shown by `summary()` (PyTorch's
+   * `extra_repr`): e.g. `"2 → 64, relu"` for a `Dense`. Default `""`.
+   */
+  describe(): string {
+    return "";
   }
 
   /** Sets training mode on this module and every sub-module; returns `this`. */
