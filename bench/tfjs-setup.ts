@@ -25,6 +25,9 @@ export function initTfjs(): Promise<TfBackend[]> {
     const require = createRequire(import.meta.url);
     const wasmDir = join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist");
     setWasmPaths(wasmDir + "/");
+    // Production mode, as a deployed tfjs user would run: no warnings (such as the advice to
+    // install the native Node backend, which typegrad deliberately does not compare with).
+    tf.env().set("PROD", true);
     const available: TfBackend[] = [];
     for (const backend of ["cpu", "wasm"] as const) {
       if (await tf.setBackend(backend)) available.push(backend);
