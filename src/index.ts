@@ -177,6 +177,15 @@ export {
   type SaveModelOptions,
 } from "./io/checkpoint.js";
 export { TYPEGRAD_VERSION } from "./io/version.js";
+export {
+  exportOnnx,
+  ONNX_DEFAULT_OPSET,
+  ONNX_MAX_OPSET,
+  ONNX_MIN_OPSET,
+  saveOnnx,
+  type OnnxExportOptions,
+} from "./io/onnx-export.js";
+export type { OnnxFloatType } from "./io/onnx-graph.js";
 
 // Training
 export { fit, type FitOptions } from "./train/fit.js";
