@@ -29,20 +29,18 @@ import {
   generator,
   gradcheck,
   LearningRateScheduler,
-  loadModel,
   minimum,
-  predict,
   randn,
   registerActivation,
   relu,
   Sequential,
-  saveModel,
   spirals,
   type ActivationConfig,
   type Module,
   type Tensor,
 } from "../src/index.js";
 import { exampleArgs } from "./lib/args.js";
+import { checkpointRoundTrip } from "./lib/round-trip.js";
 import { epochLines, percent, seconds, table, runCli, type RunOptions } from "./lib/console.js";
 import { maxGradientError } from "./lib/custom-activation-gradients.js";
 
@@ -193,12 +191,7 @@ export function main(argv: string[] = process.argv.slice(2), options: RunOptions
       print(`  Snake α of the first layer after training: mean ${snakeAlpha.after.toFixed(3)}, range [${snakeAlpha.min.toFixed(3)}, ${snakeAlpha.max.toFixed(3)}] (all 1 at the start)`);
     }
     const checkpoint = join(args.out, `${name}.safetensors`);
-    saveModel(model, checkpoint);
-    const reloaded = loadModel(checkpoint);
-    const a = predict(model, test.x).data;
-    const b = predict(reloaded, test.x).data;
-    let reloadMaxDiff = 0;
-    for (let i = 0; i < a.length; i++) reloadMaxDiff = Math.max(reloadMaxDiff, Math.abs(a[i] - b[i]));
+    const { reloaded, maxDiff: reloadMaxDiff } = checkpointRoundTrip(model, checkpoint, test.x);
     const spec = JSON.stringify((reloaded as Sequential).at(0)!.spec().children?.[0]);
     print(`  saved ${checkpoint}; loadModel rebuilt the activation from ${spec}`);
     files.push(checkpoint);

@@ -1,7 +1,7 @@
 // Shared helpers for the activation tests, and the table of activations every activation
 // test iterates over (so none can skip a check). Owned by the activations work.
 import { readFileSync } from "node:fs";
-import { Generator } from "../../src/tensor/random.js";
+import { randomTensor as baseRandomTensor, type RandomTensorOptions } from "./index.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import type { DType } from "../../src/tensor/dtype.js";
 import { neg } from "../../src/autograd/ops/unary.js";
@@ -77,30 +77,12 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
 }
 
-/** Options of {@link randomTensor}. */
-export interface RandomTensorOptions {
-  low?: number;
-  high?: number;
-  /** Resample values with |v| < minAbs, to stay away from kinks. */
-  minAbs?: number;
-  dtype?: DType;
-}
-
-/** A seeded uniform random leaf tensor (float64 by default, for gradcheck). */
+/**
+ * A seeded uniform random leaf tensor in [-5, 5) by default (float64, not requiring grad):
+ * the shared helper with the range activation tests use.
+ */
 export function randomTensor(shape: readonly number[], seed: number, options: RandomTensorOptions = {}): Tensor {
-  const rng = new Generator(seed);
-  const low = options.low ?? -5;
-  const high = options.high ?? 5;
-  const minAbs = options.minAbs ?? 0;
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = options.dtype === "float32" ? new Float32Array(n) : new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let v: number;
-    do v = low + (high - low) * rng.uniform();
-    while (Math.abs(v) < minAbs);
-    data[i] = v;
-  }
-  return new Tensor(data, shape);
+  return baseRandomTensor(shape, seed, { low: -5, high: 5, requiresGrad: false, ...options });
 }
 
 /** A float tensor of the given values and dtype (a leaf). */
