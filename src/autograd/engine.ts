@@ -114,8 +114,8 @@ function accumulationTargets(
     const t = inputs[k];
     const g = t.grad;
     if (!needs[k] || t.node !== null || t.graphFreed || g === null || leafUses.get(t) !== 1) continue;
-    // Never a buffer the op also reads (a user-supplied seed could be one).
-    if (g.dtype !== t.dtype || g.data.length !== t.size || g.data === gradOutput) continue;
+    // Never memory the op also reads (a user-supplied seed could be the buffer or a view of it).
+    if (g.dtype !== t.dtype || g.data.length !== t.size || g.data.buffer === gradOutput.buffer) continue;
     if (into === undefined) into = new Array<TypedArray | null>(inputs.length).fill(null);
     into[k] = g.data;
   }

@@ -24,8 +24,8 @@ export function gemmReference(
     for (let i = 0; i < m; i++) {
       const ci = i * n;
       for (let p = 0; p < k; p++) {
+        // No skip for aip = 0: 0·NaN and 0·∞ must give NaN, as in every other kernel.
         const aip = transA ? a[p * m + i] : a[i * k + p];
-        if (aip === 0) continue;
         const bp = p * n;
         for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
       }

@@ -68,8 +68,10 @@ export function labelCrossEntropy(
       const g = perRow !== null ? gy[i] : gy[0] * scale;
       const l = lse[i];
       if (coef === null) {
-        for (let k = 0; k < c; k++) gx[base + k] = g * Math.exp(x[base + k] - l);
-        gx[base + labels[i]] -= g;
+        // softmax − onehot in double, rounded once (a second rounding at the label would
+        // give a confidently right sample a gradient of the wrong sign).
+        const label = labels[i];
+        for (let k = 0; k < c; k++) gx[base + k] = g * (Math.exp(x[base + k] - l) - (k === label ? 1 : 0));
       } else {
         let sumA = 0;
         for (let k = 0; k < c; k++) sumA += coef[base + k];
