@@ -108,6 +108,8 @@ const cases: Record<string, Case[]> = {
     ["matmul batched 3-D", matmul, () => [r([2, 3, 4], 35), r([2, 4, 2], 36)]],
     ["matmul 3-D by shared 2-D", matmul, () => [r([2, 3, 4], 37), r([4, 2], 38)]],
     ["matmul shared 2-D by 3-D", matmul, () => [r([3, 4], 39), r([2, 4, 2], 40)]],
+    ["matmul batch of 1 broadcast (left)", matmul, () => [r([1, 3, 4], 51), r([2, 4, 2], 52)]],
+    ["matmul batch of 1 broadcast (right)", matmul, () => [r([2, 3, 4], 53), r([1, 4, 2], 54)]],
   ],
   linear: [
     ["linear with bias", (x, w, b) => linear(x, w, b), () => [r([4, 3], 41), r([2, 3], 42), r([2], 43)]],

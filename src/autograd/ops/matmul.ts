@@ -4,10 +4,12 @@ import { formatShape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { commonDType, record } from "../node.js";
 import { linearFused } from "./linear-fused.js";
+import { reshape } from "./shape.js";
 
 /**
  * Matrix product of 2-D tensors (`[m,k]·[k,n] → [m,n]`) or batched 3-D ones
- * (`[b,m,k]·[b,k,n] → [b,m,n]`; a 2-D operand is shared by every batch).
+ * (`[b,m,k]·[b,k,n] → [b,m,n]`; a 2-D operand, or a batch of 1, is shared by every batch,
+ * as NumPy/PyTorch broadcast it).
  *
  * ```text
  * C = A·B,   ∂/∂A = G·Bᵀ,   ∂/∂B = Aᵀ·G
@@ -38,12 +40,17 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   const batchA = ra === 3 ? a.shape[0] : 1;
   const batchB = rb === 3 ? b.shape[0] : 1;
-  if (ra === 3 && rb === 3 && batchA !== batchB) {
+  if (ra === 3 && rb === 3 && batchA !== batchB && batchA !== 1 && batchB !== 1) {
     throw new Error(
       `matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: batch sizes ${batchA} and ${batchB} differ`,
     );
   }
   const dtype = commonDType("matmul", [a, b]);
+  // A batch of one broadcasts: multiply its single matrix (the gradient flows back through
+  // the reshape, summed over the batch).
+  if (ra === 3 && rb === 3 && batchA !== batchB) {
+    return batchA === 1 ? matmul(reshape(a, [m, k]), b) : matmul(a, reshape(b, [k, n]));
+  }
   const batch = Math.max(batchA, batchB);
   const shape = ra === 3 || rb === 3 ? [batch, m, n] : [m, n];
   // A shared 2-D left operand with a batched right one is the only case that needs a loop
