@@ -54,6 +54,12 @@ describe("NaN and infinities propagate without crashing", () => {
     expect(Array.from(clamp(x, -1, 1).data)).toEqual([NaN, 1, -1, -0, 0]);
   });
 
+  it("max over all elements shares the gradient between NaNs when the maximum is NaN, as PyTorch", () => {
+    const x = tensor([1, NaN, 3, NaN], { ...f64, requiresGrad: true });
+    max(x).backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 0.5, 0, 0.5]);
+  });
+
   it("clamp passes no gradient at NaN, as PyTorch", () => {
     const x = tensor([NaN, 0.5, 2], { ...f64, requiresGrad: true });
     clamp(x, 0, 1).sum().backward();

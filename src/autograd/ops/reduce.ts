@@ -106,7 +106,8 @@ function argmaxSlice(xd: ArrayLike<number>, base: number, len: number, inner: nu
  * ```text
  * max(x)ⱼ = maxᵢ xᵢⱼ
  * ∂/∂xᵢⱼ = 1 at the selected element: over one axis the first maximum (as PyTorch's
- *          max(dim)); over all elements the gradient is split evenly between ties (as PyTorch's max())
+ *          max(dim)); over all elements the gradient is split evenly between ties, NaNs
+ *          included when the maximum is NaN (as PyTorch's max())
  * ```
  *
  * @param axis - the axis to reduce; all axes when omitted
@@ -125,14 +126,12 @@ export function max(x: Tensor, axis?: number, options: ReduceOptions = {}): Tens
     y[0] = m;
     return record(y, shape, [x], "max", (gy) => {
       const gx = allocate(x.dtype, x.size);
-      if (Number.isNaN(m)) {
-        gx[index] = gy[0];
-        return [gx];
-      }
+      // The maximum's ties share the gradient evenly; when it is NaN, every NaN is a tie (as PyTorch).
+      const nan = Number.isNaN(m);
       let ties = 0;
-      for (let i = 0; i < xd.length; i++) if (xd[i] === m) ties++;
+      for (let i = 0; i < xd.length; i++) if (xd[i] === m || (nan && Number.isNaN(xd[i]))) ties++;
       const share = gy[0] / ties;
-      for (let i = 0; i < xd.length; i++) if (xd[i] === m) gx[i] = share;
+      for (let i = 0; i < xd.length; i++) if (xd[i] === m || (nan && Number.isNaN(xd[i]))) gx[i] = share;
       return [gx];
     });
   }
