@@ -81,3 +81,15 @@ describe("bad input is refused with a clear message", () => {
   ];
   for (const [name, fn, message] of cases) it(name, () => expect(fn).toThrow(message));
 });
+
+describe("printing", () => {
+  it("console.log shows the values (eliding long axes), the shape, the dtype and the grad state", async () => {
+    const { inspect } = await import("node:util");
+    const x = tensor([[1, 2], [3, 4.5]], { requiresGrad: true });
+    expect(inspect(x)).toBe("tensor([[1, 2],\n        [3, 4.5]], shape [2,2], float32, requiresGrad)");
+    expect(inspect(x.mul(2))).toBe("tensor([[2, 4],\n        [6, 9]], shape [2,2], float32, grad: mul)");
+    expect(inspect(arange(10))).toBe("tensor([0, 1, 2, …, 7, 8, 9], shape [10], float32)");
+    expect(inspect(tensor(0.1, { dtype: "float64" }))).toBe("tensor(0.1, shape [], float64)");
+    expect(inspect(tensor([NaN, -Infinity, 1e-7, 2500000.5], { dtype: "float64" }))).toBe("tensor([NaN, -Infinity, 1.0000e-7, 2.5000e+6], shape [4], float64)");
+  });
+});

@@ -10,6 +10,7 @@ import { indexSelect, permute, reshape, slice, transpose } from "../autograd/ops
 import { logSoftmax, softmax } from "../autograd/ops/softmax.js";
 import { abs, clamp, exp, log, neg, pow, sqrt } from "../autograd/ops/unary.js";
 import { dtypeOf, type DType, type TypedArray } from "./dtype.js";
+import { formatValues } from "./format.js";
 import { formatShape, sizeOf, type Shape } from "./shape.js";
 
 /** A nested array of numbers, as `toArray()` returns and `tensor()` accepts. */
@@ -141,6 +142,13 @@ export class Tensor {
 
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ", requiresGrad" : ""})`;
+  }
+
+  /** What `console.log(t)` prints in Node: the values (elided past 7 per axis), shape and dtype. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    const values = formatValues(this).replaceAll("\n", "\n       ");
+    const grad = this.node !== null ? `, grad: ${this.node.op}` : this.requiresGrad ? ", requiresGrad" : "";
+    return `tensor(${values}, shape ${formatShape(this.shape)}, ${this.dtype}${grad})`;
   }
 
   add(other: TensorLike): Tensor {
