@@ -44,3 +44,14 @@ describe("summary", () => {
     expect(new KAN([2, 5, 1]).children()).toHaveLength(2);
   });
 });
+
+describe("printing a module", () => {
+  it("shows the tree of children, as PyTorch's print(model)", async () => {
+    const { inspect } = await import("node:util");
+    const model = new Sequential(new Dense(2, 8, { activation: "tanh" }), new Sequential(new Dense(8, 8), new Dropout(0.2)), new Dense(8, 1));
+    const expected = ["Sequential(", "  (0): Dense(2 → 8, tanh)", "  (1): Sequential(", "    (0): Dense(8 → 8)", "    (1): Dropout(p=0.2)", "  )", "  (2): Dense(8 → 1)", ")"].join("\n");
+    expect(String(model)).toBe(expected);
+    expect(inspect(model)).toBe(expected);
+    expect(String(new KAN([2, 5, 1]))).toBe("KAN(\n  (layers.0): KANLinear(2 → 5, grid 5, order 3)\n  (layers.1): KANLinear(5 → 1, grid 5, order 3)\n)");
+  });
+});

@@ -108,11 +108,38 @@ export abstract class Module {
   }
 
   /**
-   * A short description of this module's configuration, shown by `summary()` (PyTorch's
-   * `extra_repr`): e.g. `"2 → 64, relu"` for a `Dense`. Default `""`.
+   * A short description of this module's configuration, shown by `summary()` and when the
+   * module is printed (PyTorch's `extra_repr`): e.g. `"2 → 64, relu"` for a `Dense`.
+   * Default `""`.
    */
   describe(): string {
     return "";
+  }
+
+  /**
+   * The module as a tree, like PyTorch's `print(model)`: `Name(description)`, and for a
+   * container (a module without a description) one line per child.
+   *
+   * @example
+   * ```ts
+   * String(new Sequential(new Dense(2, 8, { activation: "tanh" }), new Dense(8, 1)));
+   * // Sequential(
+   * //   (0): Dense(2 → 8, tanh)
+   * //   (1): Dense(8 → 1)
+   * // )
+   * ```
+   */
+  toString(): string {
+    const head = `${this.constructor.name}(${this.describe()}`;
+    const children = this.describe() === "" ? this.namedChildren() : [];
+    if (children.length === 0) return `${head})`;
+    const lines = children.map(([path, child]) => `  (${path}): ${String(child).replaceAll("\n", "\n  ")}`);
+    return `${head}\n${lines.join("\n")}\n)`;
+  }
+
+  /** What `console.log(module)` prints in Node: {@link Module.toString}. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   /** Sets training mode on this module and every sub-module; returns `this`. */
