@@ -45,7 +45,11 @@ export function summaryRows(r: Omit<LabResult, "summary" | "images" | "reportPat
   const vanOk = sig !== undefined && relu !== undefined && sig.ratios[0] < VANISHED && relu.ratios[0] >= VANISHED;
   const gap = worstReluGap(r.dying);
   const dyingOk = gap !== null && gap.relu - gap.leaky >= 0.05;
-  const leafTop = r.dying.cells.filter((c) => c.activation === "leaf" && c.lr === gap?.lr)[0];
+  const leafAt = (name: string) => r.dying.cells.find((c) => c.activation === name && c.lr === gap?.lr);
+  const leafText = (name: string) => {
+    const cell = leafAt(name);
+    return cell?.deadAfter == null ? "diverged" : pct(cell.deadAfter);
+  };
   const selu = r.selu.runs.find((x) => x.label === "selu");
   const last = r.selu.depth - 1;
   const seluOk = selu !== undefined && staysNormalised(selu);
@@ -66,7 +70,7 @@ export function summaryRows(r: Omit<LabResult, "summary" | "images" | "reportPat
       "high learning rates kill ReLU units; Leaky ReLU / LEAF keep a gradient",
       gap === null
         ? "ReLU never has more never-active units than Leaky ReLU"
-        : `lr ${gap.lr}: never active after training relu ${pct(gap.relu)}, leakyRelu ${pct(gap.leaky)}, leaf ${leafTop?.deadAfter == null ? "diverged" : pct(leafTop.deadAfter)}`,
+        : `lr ${gap.lr}: never active after training relu ${pct(gap.relu)}, leakyRelu ${pct(gap.leaky)}, leaf ${leafText("leaf")}, leaf with α at lr/100 ${leafText("leaf (α at lr/100)")}`,
       dyingOk ? "holds" : "not clearly observed",
     ],
     [
