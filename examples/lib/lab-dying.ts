@@ -229,6 +229,7 @@ export function dyingMarkdown(r: DyingResult): string {
     const slow = r.cells.filter((c) => c.activation === "leaf (α at lr/100)" && leafDiv.some((d) => d.lr === c.lr));
     const trained = slow.filter((c) => c.deadAfter !== null);
     const stillDiverged = slow.filter((c) => c.deadAfter === null);
+    const leakyTrained = stillDiverged.filter((c) => at("leakyRelu", c.lr)?.deadAfter != null);
     lines.push(
       "",
       `LEAF diverged (NaN/infinite loss) at lr ${leafDiv.map((c) => `${c.lr} (${c.diverged}/${c.seeds} seeds)`).join(", ")} with α trained at the weights' rate ` +
@@ -237,7 +238,10 @@ export function dyingMarkdown(r: DyingResult): string {
           ? `With α in its own parameter group at 1/100 of the rate, LEAF trained at ${trained.map((c) => `lr ${c.lr} (${pct(c.deadAfter ?? NaN)} never active, accuracy ${pct(c.accuracy ?? NaN)})`).join(", ")}. `
           : "") +
         (stillDiverged.length > 0
-          ? `It still diverged at lr ${stillDiverged.map((c) => c.lr).join(", ")} with the slower α, where Leaky ReLU trained (a likely reason, not tested here: its negative side starts at slope 0.25, 25 times Leaky ReLU's 0.01).`
+          ? `It still diverged at lr ${stillDiverged.map((c) => c.lr).join(", ")} with the slower α` +
+            (leakyTrained.length > 0
+              ? `, while Leaky ReLU trained at lr ${leakyTrained.map((c) => c.lr).join(", ")} (a likely reason, not tested here: LEAF's negative side starts at slope 0.25, 25 times Leaky ReLU's 0.01).`
+              : ".")
           : ""),
     );
   }
