@@ -1,5 +1,5 @@
 import { kernels } from "../../kernels/index.js";
-import { linearBackwardReference, type LinearAct } from "../../kernels/linear.js";
+import { linearBackwardReference, linearForwardReference, type LinearAct } from "../../kernels/linear.js";
 import { allocate, type TypedArray } from "../../tensor/dtype.js";
 import { formatShape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
@@ -55,70 +55,53 @@ export function linearFused<P>(x: Tensor, weight: Tensor, bias: Tensor | null, a
   const batch = x.shape[0];
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   const name = act === null ? "linear" : `linear+${act.kernel.name}`;
-  const k = kernels();
-  const code: LinearAct | undefined = act === null ? 0 : act.code;
-  if (code !== undefined && k.linearForward !== undefined && k.linearBackward !== undefined) {
-    // The whole layer in one kernel call each way (product, bias and activation). The
-    // backward takes the engine's optional third argument (AccumulatingBackwardFn).
-    const y = allocate(dtype, batch * out);
-    k.linearForward(batch, out, inF, x.data, weight.data, bias === null ? null : bias.data, code, y);
-    // Inline (not a named const): under tsx/esbuild's keepNames a named closure costs a
-    // `__name` call per forward.
-    return record(y, [batch, out], inputs, name, (gy, needs, into?: readonly (TypedArray | null)[]) => {
-      // The weight's and bias's gradients go straight into their leaves' buffers when the
-      // engine offers them (the kernel adds exactly as the engine would).
-      const intoW = into?.[1] ?? null;
-      const intoB = bias !== null ? (into?.[2] ?? null) : null;
-      const gx = needs[0] ? allocate(dtype, x.size) : null;
-      const gw = needs[1] ? (intoW ?? allocate(dtype, weight.size)) : null;
-      const gb = bias !== null && needs[2] ? (intoB ?? allocate(dtype, out)) : null;
-      const kb = kernels();
-      const accW = gw !== null && gw === intoW;
-      const accB = gb !== null && gb === intoB;
-      if (kb.linearBackward !== undefined) kb.linearBackward(batch, out, inF, gy, y, code, x.data, weight.data, gx, gw, gb, accW, accB);
-      else linearBackwardReference(batch, out, inF, gy, y, code, x.data, weight.data, gx, gw, gb, kb.gemm, accW, accB);
-      return bias === null ? [gx, gw] : [gx, gw, gb];
-    });
-  }
+  // An activation the Dense kernels implement (ReLU) runs inside them; any other runs as an
+  // element-wise epilogue on the affine map's output, in the same node.
+  const code: LinearAct = act === null ? 0 : (act.code ?? 0);
+  const epilogue = act !== null && act.code === undefined ? act : null;
   const z = allocate(dtype, batch * out);
-  kernels().gemm(false, true, batch, out, inF, x.data, weight.data, z);
-  if (bias !== null) addRows(z, bias.data, out);
+  linearForward(batch, out, inF, x.data, weight.data, bias === null ? null : bias.data, code, z);
   let y = z;
-  if (act !== null) {
-    if (!act.inPlace) y = allocate(dtype, z.length);
-    act.kernel.forward(z, y, act.params);
+  if (epilogue !== null) {
+    if (!epilogue.inPlace) y = allocate(dtype, z.length);
+    epilogue.kernel.forward(z, y, epilogue.params);
   }
-  return record(y, [batch, out], inputs, name, (gy, needs) => {
+  // Inline (not a named const): under tsx/esbuild's keepNames a named closure costs a
+  // `__name` call per forward. The backward takes the engine's optional third argument
+  // (AccumulatingBackwardFn): the weight's and bias's gradients go straight into their
+  // leaves' buffers when the engine offers them (the kernel adds exactly as the engine would).
+  return record(y, [batch, out], inputs, name, (gy, needs, into?: readonly (TypedArray | null)[]) => {
     let gz = gy;
-    if (act !== null) {
+    if (epilogue !== null) {
       gz = allocate(dtype, gy.length);
       // In place, z was overwritten by y; the epilogue's contract makes y stand in for z.
-      act.kernel.backward(z, y, gy, gz, act.params);
+      epilogue.kernel.backward(z, y, gy, gz, epilogue.params);
     }
-    const g = kernels().gemm;
-    let gx: TypedArray | null = null;
-    let gw: TypedArray | null = null;
-    let gb: TypedArray | null = null;
-    if (needs[0]) g(false, false, batch, inF, out, gz, weight.data, (gx = allocate(dtype, x.size)));
-    if (needs[1]) g(true, false, out, inF, batch, gz, x.data, (gw = allocate(dtype, weight.size)));
-    if (bias !== null && needs[2]) gb = columnSums(gz, out, allocate(dtype, out));
+    const intoW = into?.[1] ?? null;
+    const intoB = bias !== null ? (into?.[2] ?? null) : null;
+    const gx = needs[0] ? allocate(dtype, x.size) : null;
+    const gw = needs[1] ? (intoW ?? allocate(dtype, weight.size)) : null;
+    const gb = bias !== null && needs[2] ? (intoB ?? allocate(dtype, out)) : null;
+    linearBackward(batch, out, inF, gz, y, code, x.data, weight.data, gx, gw, gb, gw !== null && gw === intoW, gb !== null && gb === intoB);
     return bias === null ? [gx, gw] : [gx, gw, gb];
   });
 }
 
-/** `y[i, j] += b[j]` for every row of `y` (`cols` wide). */
-function addRows(y: TypedArray, b: TypedArray, cols: number): void {
-  for (let row = 0; row < y.length; row += cols) {
-    for (let j = 0; j < cols; j++) y[row + j] += b[j];
-  }
+/** The active kernels' Dense forward, or the TypeScript one on their `gemm`. */
+function linearForward(
+  batch: number, out: number, inF: number, x: TypedArray, w: TypedArray, b: TypedArray | null, act: LinearAct, y: TypedArray,
+): void {
+  const k = kernels();
+  if (k.linearForward !== undefined) k.linearForward(batch, out, inF, x, w, b, act, y);
+  else linearForwardReference(batch, out, inF, x, w, b, act, y, k.gemm);
 }
 
-/** `out[j] = Σᵢ g[i, j]`, in double, rows added in order, rounded once. */
-function columnSums(g: TypedArray, cols: number, out: TypedArray): TypedArray {
-  for (let j = 0; j < cols; j++) {
-    let s = 0;
-    for (let i = j; i < g.length; i += cols) s += g[i];
-    out[j] = s;
-  }
-  return out;
+/** The active kernels' Dense backward, or the TypeScript one on their `gemm`. */
+function linearBackward(
+  batch: number, out: number, inF: number, gy: TypedArray, y: TypedArray, act: LinearAct, x: TypedArray, w: TypedArray,
+  gx: TypedArray | null, gw: TypedArray | null, gb: TypedArray | null, accumulateW: boolean, accumulateB: boolean,
+): void {
+  const k = kernels();
+  if (k.linearBackward !== undefined) k.linearBackward(batch, out, inF, gy, y, act, x, w, gx, gw, gb, accumulateW, accumulateB);
+  else linearBackwardReference(batch, out, inF, gy, y, act, x, w, gx, gw, gb, k.gemm, accumulateW, accumulateB);
 }
