@@ -1,4 +1,4 @@
-import { allocate, type TypedArray } from "../tensor/dtype.js";
+import { allocate, dtypeOf, type TypedArray } from "../tensor/dtype.js";
 import { sameShape, sizeOf, stridesOf, type Shape } from "../tensor/shape.js";
 
 /** Strides of `from` laid over `to` (right-aligned), with 0 on broadcast dimensions. */
@@ -44,7 +44,7 @@ export function gather(x: TypedArray, shape: Shape, strides: readonly number[], 
  * dimensions. `from` must broadcast to `to`.
  */
 export function broadcastTo(x: TypedArray, from: Shape, to: Shape): TypedArray {
-  const y = allocate(x instanceof Float64Array ? "float64" : "float32", sizeOf(to));
+  const y = allocate(dtypeOf(x), sizeOf(to));
   if (sameShape(from, to)) y.set(x);
   else if (x.length === 1) y.fill(x[0]);
   else gather(x, to, broadcastStrides(from, to), y);
@@ -59,7 +59,7 @@ export function broadcastTo(x: TypedArray, from: Shape, to: Shape): TypedArray {
  */
 export function sumTo(g: TypedArray, from: Shape, to: Shape): TypedArray {
   if (sameShape(from, to)) return g;
-  const y = allocate(g instanceof Float64Array ? "float64" : "float32", sizeOf(to));
+  const y = allocate(dtypeOf(g), sizeOf(to));
   if (y.length === 1) {
     let s = 0;
     for (let i = 0; i < g.length; i++) s += g[i];

@@ -1,4 +1,4 @@
-import type { TypedArray } from "../tensor/dtype.js";
+import { allocate, dtypeOf, type TypedArray } from "../tensor/dtype.js";
 import { gemmReference } from "./gemm.js";
 
 /** The activation a Dense kernel applies: 0 none, 1 ReLU. */
@@ -58,7 +58,7 @@ export function linearBackwardReference(
 ): void {
   let gz = gy;
   if (act === 1) {
-    gz = gy instanceof Float32Array ? new Float32Array(gy.length) : new Float64Array(gy.length);
+    gz = allocate(dtypeOf(gy), gy.length);
     for (let i = 0; i < gz.length; i++) {
       const v = y[i];
       gz[i] = v > 0 ? gy[i] : v <= 0 ? 0 : NaN;
@@ -67,7 +67,7 @@ export function linearBackwardReference(
   if (gx !== null) gemm(false, false, batch, inF, out, gz, w, gx);
   if (gw !== null) {
     if (accumulateW) {
-      const t = gw instanceof Float32Array ? new Float32Array(gw.length) : new Float64Array(gw.length);
+      const t = allocate(dtypeOf(gw), gw.length);
       gemm(true, false, out, inF, batch, gz, x, t);
       for (let i = 0; i < t.length; i++) gw[i] += t[i];
     } else {

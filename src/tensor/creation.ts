@@ -1,4 +1,4 @@
-import { allocate, checkDType, DEFAULT_DTYPE, type DType, type TypedArray } from "./dtype.js";
+import { allocate, checkDType, DEFAULT_DTYPE, dtypeOf, type DType, type TypedArray } from "./dtype.js";
 import { checkShape, formatShape, sizeOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor, type NestedArray } from "./tensor.js";
@@ -77,7 +77,7 @@ function flatten(value: NestedArray, shape: readonly number[], out: TypedArray):
  */
 export function tensor(value: NestedArray | TypedArray | readonly number[], options: TensorOptions = {}): Tensor {
   if (value instanceof Float32Array || value instanceof Float64Array) {
-    const dtype = dtypeFrom("tensor", options, value instanceof Float64Array ? "float64" : "float32");
+    const dtype = dtypeFrom("tensor", options, dtypeOf(value));
     const shape = options.shape === undefined ? [value.length] : checkShape("tensor", options.shape);
     if (sizeOf(shape) !== value.length) {
       throw new Error(`tensor: ${value.length} values do not fill shape ${formatShape(shape)} (${sizeOf(shape)} elements)`);

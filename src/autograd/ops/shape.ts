@@ -1,5 +1,5 @@
 import { broadcastTo as broadcastKernel, gather, sumTo } from "../../kernels/broadcast.js";
-import { allocate } from "../../tensor/dtype.js";
+import { allocate, dtypeOf } from "../../tensor/dtype.js";
 import {
   broadcastShapes,
   formatShape,
@@ -81,7 +81,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
 function permuteData<T extends Float32Array | Float64Array>(x: T, shape: Shape, axes: readonly number[]): T {
   const ndim = shape.length;
   const size = x.length;
-  const y = allocate(x instanceof Float64Array ? "float64" : "float32", size) as T;
+  const y = allocate(dtypeOf(x), size) as T;
   if (ndim === 0 || size === 0) {
     y.set(x);
     return y;
