@@ -3,7 +3,7 @@ import type { TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
 import { Activation, overriddenForward, type InitHint } from "./activation.js";
-import { booleanOption, checkOptionKeys, countOption, finiteOption } from "./options.js";
+import { booleanOption, checkOptionKeys, countOption, finiteOption } from "../util/options.js";
 import { defineParamOp, type ParamArrays, type ParamGrads, type ParamOp } from "./param-op.js";
 
 /**

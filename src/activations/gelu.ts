@@ -4,7 +4,7 @@ import "../tensor/tensor.js";
 import { defineUnaryOp } from "../autograd/define-op.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { erfc } from "./erf.js";
-import { checkOptionKeys, choiceOption } from "./options.js";
+import { checkOptionKeys, choiceOption } from "../util/options.js";
 import { productError, sigmoidScalar } from "./scalar.js";
 
 /** 1/√2 − Math.SQRT1_2: the rounding error of the constant, so x/√2 can be carried to ~2⁻¹⁰⁶. */

@@ -4,7 +4,7 @@ import { Parameter } from "../layers/parameter.js";
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
 import { Activation, overriddenForward, type InitHint } from "./activation.js";
 import { LEAF_PRESETS, leafExtended, type LeafPreset } from "./leaf.js";
-import { checkOptionKeys, choiceOption, countOption, finiteOption } from "./options.js";
+import { checkOptionKeys, choiceOption, countOption, finiteOption } from "../util/options.js";
 import { leaf } from "./prelu.js";
 
 /** Options of {@link LEAF}. */

@@ -1,6 +1,6 @@
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
 import { Activation } from "./activation.js";
-import { checkOptionKeys, finiteOption } from "./options.js";
+import { checkOptionKeys, finiteOption } from "../util/options.js";
 import { elu, leakyRelu, relu, reluEpilogue, selu } from "./relu-family.js";
 
 /**

@@ -1,7 +1,7 @@
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
 import { Activation } from "./activation.js";
 import { gelu, type GeluApproximation, type GeluOptions } from "./gelu.js";
-import { checkOptionKeys, choiceOption } from "./options.js";
+import { checkOptionKeys, choiceOption } from "../util/options.js";
 import { mish, silu, softplus, softplusOptions, type SoftplusOptions } from "./smooth.js";
 
 /**

@@ -3,7 +3,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
 import { Activation, overriddenForward } from "./activation.js";
-import { booleanOption, checkOptionKeys, countOption, finiteOption } from "./options.js";
+import { booleanOption, checkOptionKeys, countOption, finiteOption } from "../util/options.js";
 import { prelu } from "./prelu.js";
 import { swish } from "./swish.js";
 

@@ -2,7 +2,7 @@ import { logSoftmax, softmax } from "../autograd/ops/softmax.js";
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
 import { Activation } from "./activation.js";
 import { identity, logSigmoid, sigmoid, sigmoidEpilogue, tanh, tanhEpilogue } from "./basic.js";
-import { checkOptionKeys } from "./options.js";
+import { checkOptionKeys } from "../util/options.js";
 
 /** The identity activation as a module: `Identity(x) = x` (registry names `identity`, `linear`). */
 export class Identity extends Activation {

@@ -6,7 +6,7 @@ import { LEAF } from "./modules-leaf.js";
 import { ELU, LeakyReLU, ReLU, SELU } from "./modules-relu.js";
 import { GELU, Mish, SiLU, Softplus } from "./modules-smooth.js";
 import { PReLU, Swish } from "./modules-trainable.js";
-import { checkOptionKeys } from "./options.js";
+import { checkOptionKeys } from "../util/options.js";
 import { builtinNames, factories, type ActivationFactory } from "./registry-store.js";
 
 export type { ActivationFactory };

@@ -4,7 +4,7 @@ import "../tensor/tensor.js";
 import { defineUnaryOp, type UnaryKernel } from "../autograd/define-op.js";
 import type { LinearEpilogue } from "../autograd/ops/linear-fused.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { finiteOption } from "./options.js";
+import { finiteOption } from "../util/options.js";
 
 /** SELU's α, exactly as ATen's `SELU_ALPHA` (Klambauer et al. 2017). */
 export const SELU_ALPHA = 1.6732632423543772848170429916717;

@@ -3,7 +3,7 @@
 import "../tensor/tensor.js";
 import { defineUnaryOp } from "../autograd/define-op.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { checkOptionKeys, positiveOption } from "./options.js";
+import { checkOptionKeys, positiveOption } from "../util/options.js";
 import { sech2, sigmoidScalar, softplusScalar, swishDx, swishValue } from "./scalar.js";
 
 const siluOp = defineUnaryOp({

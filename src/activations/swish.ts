@@ -2,7 +2,7 @@
 // entry point (the engine's tensor ↔ ops import cycle otherwise starts in the middle).
 import { Tensor } from "../tensor/tensor.js";
 import { defineUnaryOp } from "../autograd/define-op.js";
-import { finiteOption } from "./options.js";
+import { finiteOption } from "../util/options.js";
 import { defineParamOp } from "./param-op.js";
 import { swishDbeta, swishDx, swishValue } from "./scalar.js";
 
