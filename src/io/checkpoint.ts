@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import type { Module } from "../layers/module.js";
-import { moduleFromSpec, type JsonValue, type ModuleSpec } from "../layers/spec.js";
+import type { JsonValue, ModuleSpec } from "../layers/spec.js";
+import { specLayout } from "../layers/spec-layout.js";
+import { checkOptionKeys } from "../util/options.js";
+import { checkArchitecture, rebuildModel, type CheckpointLimits } from "./architecture.js";
+import { parseHeader } from "./safetensors-header.js";
 import type { OptimizerState } from "../optim/optimizer.js";
 import type { DType } from "../tensor/dtype.js";
-import { Generator, withDefaultGenerator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { atomicWriteFile } from "./atomic-write.js";
@@ -35,6 +38,12 @@ export interface SaveModelOptions {
   optimizer?: CheckpointOptimizer;
   /** Extra string → string metadata (keys must not start with `typegrad.`). */
   metadata?: Record<string, string>;
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** Bounds on what the file may make the loader allocate or compute; see {@link CheckpointLimits}. */
+  limits?: CheckpointLimits;
 }
 
 /** Options of {@link loadCheckpoint}. */
@@ -126,31 +135,26 @@ export function saveModel(model: Module, path: string, options: SaveModelOptions
 }
 
 /**
- * Builds a module from an architecture with throwaway initial weights (their values are
- * about to be overwritten), leaving the user's default generator where it was.
- */
-function rebuild(spec: ModuleSpec): Module {
-  return withDefaultGenerator(new Generator("typegrad.rebuild"), () => moduleFromSpec(JSON.parse(JSON.stringify(spec)) as ModuleSpec));
-}
-
-/**
- * Checks that the architecture rebuilds a model with exactly this model's tensor names and
- * shapes, so {@link loadModel} can read the file back. It cannot when a module or tensor is
- * used in two places (the state dict holds it once, the architecture twice), or when a custom
- * module's `spec()` leaves out something its constructor needs.
+ * Checks that the architecture describes exactly this model's tensor names and shapes, so
+ * {@link loadModel} can read the file back; derived from the spec without building a second
+ * model (`specLayout`), and compared through sets (linear in the number of tensors). It fails
+ * when a module or tensor is used in two places (the state dict holds it once, the
+ * architecture twice), or when a custom module's `spec()` leaves out something its
+ * constructor needs.
  */
 function checkRebuilds(model: Module, spec: ModuleSpec): void {
-  let rebuilt: Module;
+  let again: string[];
   try {
-    rebuilt = rebuild(spec);
+    again = [...specLayout(JSON.parse(JSON.stringify(spec)), { maxModules: Infinity, maxDepth: Infinity, maxGridSize: Infinity }, "saveModel").tensors.values()]
+      .map((t) => `${t.name} ${formatShape(t.shape)}`);
   } catch (e) {
     throw new Error(`saveModel: the model's architecture cannot be rebuilt: ${(e as Error).message}`);
   }
-  const layout = (m: Module) => Object.entries(m.stateDict()).map(([k, t]) => `${k} ${formatShape(t.shape)}`);
-  const own = layout(model);
-  const again = layout(rebuilt);
-  const missing = again.filter((k) => !own.includes(k));
-  const extra = own.filter((k) => !again.includes(k));
+  const own = [...model.namedParameters(), ...model.namedBuffers()].map(([k, t]) => `${k} ${formatShape(t.shape)}`);
+  const ownSet = new Set(own);
+  const againSet = new Set(again);
+  const missing = again.filter((k) => !ownSet.has(k));
+  const extra = own.filter((k) => !againSet.has(k));
   if (missing.length > 0 || extra.length > 0) {
     throw new Error(
       `saveModel: the saved architecture would rebuild different tensors (${[...missing.map((k) => `+${k}`), ...extra.map((k) => `-${k}`)].join(", ")}), ` +
@@ -225,21 +229,32 @@ function uniformDType(tensors: Record<string, Tensor>): DType | null {
  * does for the built-in layers), then the weights, strictly. A model whose tensors are all
  * float64 in the file is converted to float64 first.
  *
+ * The file is untrusted: before anything is built, every tensor the architecture declares
+ * is derived from the spec alone (each spec checked strictly against its type's schema),
+ * counted against `options.limits` (by default no more values than the file holds, 250 000
+ * modules, nesting 100 deep, KAN grids up to 1000) and compared with the file's header
+ * (names and shapes). So a file costs at most what its bytes justify.
+ *
  * @returns the model, in training mode
  * @throws Error naming the file when it is not valid, has no architecture, names an unknown
- *   module type, or its tensors do not match the architecture
+ *   module type, breaks a module's schema, exceeds a limit (naming it), or its tensors do
+ *   not match the architecture
  */
-export function loadModel(path: string): Module {
-  const { tensors, metadata } = parseSafetensors(readFileSync(path), path);
-  checkFormatVersion(path, metadata);
-  const raw = metadata[CHECKPOINT_KEYS.architecture];
+export function loadModel(path: string, options: LoadModelOptions = {}): Module {
+  checkOptionKeys("loadModel", options, ["limits"]);
+  const limits = options.limits ?? {};
+  const bytes = readFileSync(path);
+  const header = parseHeader(bytes, path, limits.maxHeaderBytes);
+  checkFormatVersion(path, header.metadata);
+  const raw = Object.prototype.hasOwnProperty.call(header.metadata, CHECKPOINT_KEYS.architecture) ? header.metadata[CHECKPOINT_KEYS.architecture] : undefined;
   if (raw === undefined) {
     throw new Error(`loadModel: ${path} has no "${CHECKPOINT_KEYS.architecture}" metadata; build the model yourself and use loadCheckpoint`);
   }
-  const spec = parseJson(path, CHECKPOINT_KEYS.architecture, raw) as unknown as ModuleSpec;
+  const { spec } = checkArchitecture(`loadModel: ${path}`, raw, header.entries, limits);
+  const { tensors } = parseSafetensors(bytes, path, { maxHeaderBytes: limits.maxHeaderBytes });
   let model: Module;
   try {
-    model = rebuild(spec);
+    model = rebuildModel(spec, limits);
   } catch (e) {
     throw new Error(`loadModel: ${path}: ${(e as Error).message}`);
   }

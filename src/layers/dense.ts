@@ -10,6 +10,7 @@ import { glorotUniform, heNormal, initializer, lecunNormal, zerosInit, type Init
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { booleanRule, dtypeRule, integerRule, required } from "./spec-schema.js";
 
 /** Options of {@link Dense}. */
 export interface DenseOptions {
@@ -124,12 +125,25 @@ export class Dense extends Module {
   }
 }
 
-registerModule("Dense", (spec) => {
-  const o = spec.options ?? {};
-  const child = spec.children?.[0];
-  return new Dense(Number(o.inFeatures), Number(o.outFeatures), {
-    bias: o.bias !== false,
-    dtype: checkDType("Dense", o.dtype ?? DEFAULT_DTYPE),
-    activation: child === undefined ? null : moduleFromSpec(child),
-  });
-});
+registerModule(
+  "Dense",
+  (spec) => {
+    const o = spec.options ?? {};
+    const child = spec.children?.[0];
+    return new Dense(o.inFeatures as number, o.outFeatures as number, {
+      bias: o.bias !== false,
+      dtype: checkDType("Dense", o.dtype ?? DEFAULT_DTYPE),
+      activation: child === undefined ? null : moduleFromSpec(child),
+    });
+  },
+  {
+    options: { inFeatures: required(integerRule(1)), outFeatures: required(integerRule(1)), bias: booleanRule, dtype: dtypeRule },
+    children: [0, 1],
+    tensors: (o) => {
+      const dtype = (o.dtype ?? DEFAULT_DTYPE) as DType;
+      const [inF, outF] = [o.inFeatures as number, o.outFeatures as number];
+      return [{ name: "weight", shape: [outF, inF], dtype }, ...(o.bias === false ? [] : [{ name: "bias", shape: [outF], dtype }])];
+    },
+    childName: () => "activation",
+  },
+);

@@ -177,14 +177,16 @@ export abstract class Module {
     if (state === null || typeof state !== "object") throw new Error("loadStateDict: expected an object of tensors");
     const own = this.#walk(false).tensors;
     const ownNames = new Set(own.map(([p]) => p));
-    const missing = own.map(([p]) => p).filter((p) => !(p in state));
+    // Own keys only: a name such as "constructor" must not be found on Object.prototype.
+    const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(state, key);
+    const missing = own.map(([p]) => p).filter((p) => !has(p));
     const unexpected = Object.keys(state).filter((k) => !ownNames.has(k));
     const problems: string[] = [];
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
       problems.push(`missing [${missing.join(", ")}], unexpected [${unexpected.join(", ")}]`);
     }
     for (const [path, t] of own) {
-      const src = state[path];
+      const src = has(path) ? state[path] : undefined;
       if (src === undefined) continue;
       if (!(src instanceof Tensor)) problems.push(`${path}: expected a Tensor`);
       else if (!sameShape(src.shape, t.shape)) {
@@ -193,7 +195,7 @@ export abstract class Module {
     }
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join("; ")}`);
     for (const [path, t] of own) {
-      const src = state[path];
+      const src = has(path) ? state[path] : undefined;
       if (src !== undefined) t.data.set(src.data);
     }
   }
