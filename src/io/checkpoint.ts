@@ -11,7 +11,7 @@ import type { DType } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { atomicWriteFile } from "./atomic-write.js";
-import { parseSafetensors, serializeSafetensors } from "./safetensors.js";
+import { decodeSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors.js";
 import { TYPEGRAD_VERSION } from "./version.js";
 
 /** The checkpoint layout version written in `typegrad.format_version`; readers reject newer ones. */
@@ -251,7 +251,7 @@ export function loadModel(path: string, options: LoadModelOptions = {}): Module 
     throw new Error(`loadModel: ${path} has no "${CHECKPOINT_KEYS.architecture}" metadata; build the model yourself and use loadCheckpoint`);
   }
   const { spec } = checkArchitecture(`loadModel: ${path}`, raw, header.entries, limits);
-  const { tensors } = parseSafetensors(bytes, path, { maxHeaderBytes: limits.maxHeaderBytes });
+  const { tensors } = decodeSafetensors(bytes, header);
   let model: Module;
   try {
     model = rebuildModel(spec, limits);

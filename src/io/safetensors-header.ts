@@ -45,7 +45,8 @@ function findDuplicateKey(text: string): string | null {
       while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
       const keys = stack[stack.length - 1];
       if (expectKey && keys) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        const raw = text.slice(i + 1, j);
+        const key = raw.includes("\\") ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
         if (keys.has(key)) return key;
         keys.add(key);
         expectKey = false;

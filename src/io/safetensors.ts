@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { Tensor } from "../tensor/tensor.js";
 import { atomicWriteFile, type AtomicWriteFs } from "./atomic-write.js";
 import { decodeTensorData, encodeTensorData, safetensorsName } from "./safetensors-dtypes.js";
-import { ownKeysRecord, parseHeader } from "./safetensors-header.js";
+import { ownKeysRecord, parseHeader, type ParsedHeader } from "./safetensors-header.js";
 
 /** The contents of a safetensors file. */
 export interface Safetensors {
@@ -113,7 +113,14 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
  */
 export function parseSafetensors(bytes: Uint8Array, source = "buffer", options: ParseSafetensorsOptions = {}): Safetensors {
   if (!(bytes instanceof Uint8Array)) throw new Error(`safetensors: ${source}: expected a Uint8Array`);
-  const header = parseHeader(bytes, source, options.maxHeaderBytes);
+  return decodeSafetensors(bytes, parseHeader(bytes, source, options.maxHeaderBytes));
+}
+
+/**
+ * The tensors of a file whose header `parseHeader` has validated (for a caller that checks
+ * the header before deciding to allocate, as `loadModel` does).
+ */
+export function decodeSafetensors(bytes: Uint8Array, header: ParsedHeader): Safetensors {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tensors = ownKeysRecord<Tensor>();
   for (const e of header.entries) {

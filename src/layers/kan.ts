@@ -176,5 +176,5 @@ registerModule(
     }
     return new KAN(layers);
   },
-  { options: { widths: integersRule(1, 2) }, children: [1, Infinity], childName: (i) => `layers.${i}` },
+  { options: { widths: integersRule(1, 2) }, children: [1, Infinity], childTypes: ["KANLinear"], childName: (i) => `layers.${i}` },
 );

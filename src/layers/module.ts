@@ -98,8 +98,23 @@ export abstract class Module {
    * array fields (`layers.0`, `layers.1`), not the sub-modules of those.
    */
   namedChildren(): [string, Module][] {
-    const all = this.namedModules();
-    return all.filter(([p]) => !all.some(([q]) => q !== p && p.startsWith(`${q}.`)));
+    // Only this module's own fields (and arrays in them) are visited: linear in their number.
+    const out: [string, Module][] = [];
+    const seen = new Set<unknown>([this]);
+    const entries = Object.entries(this).filter(([k]) => k !== "training");
+    const stack: [unknown, string][] = [];
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i][1], entries[i][0]]);
+    while (stack.length > 0) {
+      const [value, path] = stack.pop()!;
+      if (value instanceof Module) {
+        if (!seen.has(value)) out.push([path, value]);
+        seen.add(value);
+      } else if (Array.isArray(value) && !seen.has(value)) {
+        seen.add(value);
+        for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], join(path, String(i))]);
+      }
+    }
+    return out;
   }
 
   /** Direct sub-modules, in declaration order (see {@link Module.namedChildren}). */

@@ -44,6 +44,8 @@ export interface SpecSchema {
   readonly options: Readonly<Record<string, OptionRule>>;
   /** Allowed number of children, `[min, max]`. Default `[0, 0]`. */
   readonly children?: readonly [number, number];
+  /** The module types a child may have. Default any. */
+  readonly childTypes?: readonly string[];
 }
 
 /** A spec's options after {@link checkSpec}: own keys only, values of the declared types. */
@@ -200,7 +202,16 @@ export function checkSpec(where: string, spec: ModuleSpec, schema: SpecSchema, l
   const n = specChildren(spec).length;
   if (n < min || n > max) {
     const expected = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    throw new Error(`${where}: ${type} spec must have ${expected} child${max === 1 ? "" : "ren"}, got ${n}`);
+    throw new Error(`${where}: ${type} spec must have ${expected} ${expected === "1" ? "child" : "children"}, got ${n}`);
+  }
+  const types = schema.childTypes;
+  if (types !== undefined) {
+    specChildren(spec).forEach((child, i) => {
+      const t = isObject(child) && hasOwn(child, "type") ? child.type : undefined;
+      if (typeof t !== "string" || !types.includes(t)) {
+        throw new Error(`${where}: ${type} spec child ${i} must be of type ${types.join(" or ")}, got ${showJson(t)}`);
+      }
+    });
   }
   return out;
 }
