@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { CHECKPOINT_KEYS, loadCheckpoint, loadModel, saveModel } from "../src/io/checkpoint.js";
-import { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors } from "../src/io/safetensors.js";
+import { CHECKPOINT_KEYS, deserializeModel } from "../src/io/checkpoint.js";
+import { loadCheckpoint, loadModel, saveModel } from "../src/io/checkpoint-file.js";
+import { parseSafetensors, serializeSafetensors } from "../src/io/safetensors.js";
+import { readSafetensors, writeSafetensors } from "../src/io/safetensors-file.js";
 import { Dense } from "../src/layers/dense.js";
 import { Dropout } from "../src/layers/dropout.js";
 import { Flatten } from "../src/layers/flatten.js";
@@ -47,6 +49,13 @@ describe("issue 11, defect 1: a small file cannot declare a big model", () => {
     expect(() => loadModel(crafted(spec({ type: "Activation", options: { name: "prelu", numParameters: 2e9 } })))).toThrow(/maxParameters/);
     const many = { type: "Sequential", children: Array.from({ length: 8 }, () => dense({ inFeatures: 20000, outFeatures: 20000 })) };
     expect(() => loadModel(crafted(spec(many)))).toThrow(/module "0" declares 0.weight/);
+  });
+
+  it("the bytes core (deserializeModel, also in browsers) applies the same budget and limits", () => {
+    const bytes = serializeSafetensors({}, { [CHECKPOINT_KEYS.architecture]: spec(dense({ inFeatures: 20000, outFeatures: 20000 })) });
+    expect(bytes.length).toBeLessThan(200);
+    expect(() => deserializeModel(bytes, { source: "upload" })).toThrow(/deserializeModel: upload: the Dense at the root module declares weight \[20000,20000\]/);
+    expect(() => deserializeModel(bytes, { limits: { maxModules: 0 } })).toThrow(/more than 0 modules \(maxModules\)/);
   });
 
   it("declared tensors beyond what the file holds fail even when one tensor matches", () => {

@@ -53,7 +53,7 @@ function listed(names: readonly string[]): string {
  * Parses a checkpoint's architecture (the JSON of `model.spec()`), derives every tensor it
  * declares without building anything ({@link specLayout}, strict per-type schemas, limits),
  * and compares them with the tensors the file's header declares: the same names, the same
- * shapes. Only a file that passes can make {@link rebuildModel} allocate.
+ * shapes. Only a file that passes can make {@link buildCheckedModel} allocate.
  *
  * @param where - `"loadModel: <path>"`, for errors
  * @param text - the architecture's JSON text from the metadata
@@ -114,9 +114,9 @@ export function checkArchitecture(
  * (about to be overwritten by the file's), with the same limits, leaving the user's default
  * generator where it was.
  */
-export function rebuildModel(spec: ModuleSpec, limits: CheckpointLimits = {}): Module {
+export function buildCheckedModel(spec: ModuleSpec, limits: CheckpointLimits = {}): Module {
   const { maxHeaderBytes: _, ...specLimits } = limits;
-  const lim = resolveSpecLimits("rebuildModel", { ...specLimits, maxParameters: specLimits.maxParameters ?? Infinity });
+  const lim = resolveSpecLimits("buildCheckedModel", { ...specLimits, maxParameters: specLimits.maxParameters ?? Infinity });
   return withSpecLimits(lim, () => withPlaceholderWeights(() => withDefaultGenerator(new Generator("typegrad.rebuild"), () => moduleFromSpec(spec))));
 }
 
