@@ -201,6 +201,11 @@ export abstract class Module {
   /**
    * Converts every parameter and buffer to `dtype`, replacing them with new tensors
    * (gradients are dropped). Create optimisers after calling this. Returns `this`.
+   *
+   * As in PyTorch (`model.double()`), values are converted as they are: a model built in
+   * float32 keeps its float32-rounded initial values (a PReLU made with 0.6 holds
+   * 0.6000000238…). To build in float64 from the start, give layers `dtype: "float64"` or
+   * call `setDefaultDtype("float64")` first.
    */
   to(dtype: DType): this {
     noGrad(() => {
