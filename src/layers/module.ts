@@ -34,8 +34,12 @@ export abstract class Module {
   /** Whether the module is in training mode (affects Dropout). Set by `train()`/`eval()`. */
   training = true;
 
-  /** Applies the module. */
-  abstract forward(x: Tensor): Tensor;
+  /**
+   * Applies the module. Most modules take one tensor; a module of your own may take several
+   * (`forward(x, mask)`), as PyTorch's `forward(*inputs)`. `Sequential`, `fit`, `evaluate`
+   * and `predict` pass one.
+   */
+  abstract forward(...inputs: Tensor[]): Tensor;
 
   /**
    * This module's architecture as JSON, for checkpoints. Modules that can be saved with
