@@ -27,24 +27,19 @@ export interface DenseOptions {
   rng?: Generator;
   /**
    * dtype of the weights and of the activation's parameters (an activation given by name is
-   * built in it). Default {@link getDefaultDtype} (float32).
+   * built in it; a module of another dtype is converted). Default {@link getDefaultDtype} (float32).
    */
   dtype?: DType;
 }
 
 /**
- * Checks that a module's parameters and buffers have the layer's dtype.
- *
- * @throws Error naming the layer, both dtypes and the fix
+ * Converts a child module (an activation) to the layer's dtype where its parameters or
+ * buffers have another one (`child.to(dtype)`; float32 → float64 is exact), so trainable
+ * activation parameters follow the layer's dtype.
  */
-export function checkChildDtype(layer: string, child: Module, dtype: DType, option: string): void {
-  const other = [...child.parameters(), ...child.namedBuffers().map(([, t]) => t)].find((t) => t.dtype !== dtype);
-  if (other !== undefined) {
-    throw new Error(
-      `${layer}: the ${option}'s parameters are ${other.dtype} but the layer is ${dtype}; ` +
-        `build it with { dtype: "${dtype}" }, give it by name, or use setDefaultDtype("${dtype}")`,
-    );
-  }
+export function adoptDtype(child: Module, dtype: DType): void {
+  const tensors = [...child.parameters(), ...child.namedBuffers().map(([, t]) => t)];
+  if (tensors.some((t) => t.dtype !== dtype)) child.to(dtype);
 }
 
 function checkFeatures(name: string, value: number): void {
@@ -92,8 +87,8 @@ export class Dense extends Module {
 
   /**
    * @throws Error for non-positive or non-integer sizes, an unknown activation name,
-   * an unknown initialiser or dtype, an unknown option, or an activation module whose
-   * parameters have another dtype than the layer
+   * an unknown initialiser or dtype, or an unknown option. An activation module whose
+   * parameters have another dtype is converted to the layer's (`.to(dtype)`).
    */
   constructor(
     readonly inFeatures: number,
@@ -110,7 +105,7 @@ export class Dense extends Module {
       throw new Error(`Dense: activation must be a registered name or a Module, got ${typeof act === "function" ? "a function" : String(act)}`);
     }
     this.activation = typeof act === "string" ? withDefaultDtype(dtype, () => activationByName(act)) : act;
-    if (this.activation !== null) checkChildDtype("Dense", this.activation, dtype, "activation");
+    if (this.activation !== null) adoptDtype(this.activation, dtype);
     const init = options.init === undefined ? defaultInit(this.activation) : initializer(options.init);
     const ctx = { fanIn: inFeatures, fanOut: outFeatures, dtype, ...(options.rng ? { rng: options.rng } : {}) };
     this.weight = new Parameter(init([outFeatures, inFeatures], ctx));

@@ -1,7 +1,7 @@
 import { SiLU } from "../activations/modules-smooth.js";
 import { activation as activationByName } from "../activations/registry.js";
 import { withDefaultDtype, type DType } from "../tensor/dtype.js";
-import { checkChildDtype } from "./dense.js";
+import { adoptDtype } from "./dense.js";
 import { Module } from "./module.js";
 
 /**
@@ -13,11 +13,11 @@ export type BaseActivation = string | Module | (() => Module) | (new () => Modul
 
 /**
  * Builds the base activation from any {@link BaseActivation} form, in `dtype` (names,
- * factories and classes are built with `dtype` as the default dtype); default SiLU.
+ * factories and classes are built with `dtype` as the default dtype; a module of another
+ * dtype is converted); default SiLU.
  *
  * @throws Error naming the layer and the value when it is none of the accepted forms, a
- *   factory returns something else than a Module, the name is unknown, or the module's
- *   parameters have another dtype than the layer
+ *   factory returns something else than a Module, or the name is unknown
  */
 export function resolveBaseActivation(op: string, value: unknown, dtype: DType): Module {
   if (value === undefined) return new SiLU();
@@ -35,7 +35,7 @@ export function resolveBaseActivation(op: string, value: unknown, dtype: DType):
       `${op}: baseActivation must be an activation name ("silu"), a Module instance, a factory () => Module or a Module class; got ${describe(value)}`,
     );
   }
-  checkChildDtype(op, module as Module, dtype, "baseActivation");
+  adoptDtype(module as Module, dtype);
   return module as Module;
 }
 
