@@ -85,6 +85,15 @@ export function specLayout(spec: unknown, limits: SpecLimits = {}, op = "specLay
     const { factory, schemaOf } = registeredModule(at, node.type);
     const schema = schemaOf(node);
     if (schema === null) {
+      // No schema: the module must be built to learn its tensors. A `numParameters` option
+      // (activations made by defineActivation) sizes its parameters: count it first.
+      const n = Object.prototype.hasOwnProperty.call(node, "options") ? (node.options as Record<string, unknown> | undefined)?.numParameters : undefined;
+      if (typeof n === "number" && parameters + n > lim.maxParameters) {
+        throw new Error(
+          `${op}: the ${node.type} at ${where(path)} declares numParameters ${n}, which takes the architecture past its limit of ` +
+            `${lim.maxParameters} values (maxParameters${limitHint})`,
+        );
+      }
       const built = withSpecLimits(lim, () => withPlaceholderWeights(() => withDefaultGenerator(new Generator("typegrad.layout"), () => factory(node))));
       modules += built.namedModules().length;
       if (modules > lim.maxModules) throw new Error(`${op}: the architecture has more than ${lim.maxModules} modules (maxModules)`);
