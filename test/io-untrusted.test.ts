@@ -232,7 +232,7 @@ describe("issue 11, defect 9: specs are checked strictly, per module type", () =
     expect(() => moduleFromSpec({ type: "Dense", options: { inFeatures: 1, outFeatures: 1 }, children: [{ type: "ReLU" }, { type: "ReLU" }] })).toThrow(
       "Dense spec must have 0 to 1 children, got 2",
     );
-    expect(() => moduleFromSpec({ type: "Swish", options: { betta: 1 } })).toThrow('Swish spec has an unknown option "betta"; allowed: beta, trainable, numParameters (did you mean beta?)');
+    expect(() => moduleFromSpec({ type: "Swish", options: { betta: 1 } })).toThrow('Swish spec has an unknown option "betta"; allowed: beta, trainable, numParameters, dtype (did you mean beta?)');
   });
 
   it("specLayout derives names, shapes and dtypes without building", () => {
