@@ -58,6 +58,8 @@ export default defineConfig({
   root,
   base: "./",
   plugins: [nodeShims()],
+  // The dev server pre-bundles CommonJS dependencies (cli-progress) apart from the plugins above.
+  optimizeDeps: { rolldownOptions: { plugins: [nodeShims()] } },
   server: { host: "127.0.0.1" },
   preview: { host: "127.0.0.1" },
   worker: { format: "es", plugins: () => [nodeShims()] },

@@ -5,7 +5,7 @@ import { byId, checkControl, el, numberControl, selectControl, sliderControl } f
 import { NetworkView } from "./network-view.js";
 import { ActivationPanel, GradientPanel } from "./panels.js";
 import { NEURON_GRID, OUTPUT_GRID, type FromWorker, type Snapshot, type ToWorker } from "./protocol.js";
-import { drawChart, drawHeatmap, drawPoints, fitCanvas, cssColor } from "./render.js";
+import { cssColor, drawChart, drawHeatmap, drawPoints, fitCanvas, invalidateCanvasSizes } from "./render.js";
 import { FEATURE_LABELS } from "./features.js";
 import {
   ACTIVATION_LABELS,
@@ -65,12 +65,39 @@ function writeHash(): void {
 }
 
 function setState(patch: Partial<PlaygroundState>, change: Change): void {
-  state = sanitize({ ...state, ...patch });
-  writeHash();
-  if (change === "reset") reset();
-  else if (change === "live") send({ type: "update", state });
-  else dirty = true;
-  renderControls();
+  keepFocus(() => {
+    state = sanitize({ ...state, ...patch });
+    writeHash();
+    if (change === "reset") reset();
+    else if (change === "live") send({ type: "update", state });
+    else dirty = true;
+    renderControls();
+  });
+}
+
+/**
+ * Runs `rebuild` (which may replace controls) and gives the focus back to the control that
+ * had it, found again by id, data attribute or label, so keyboard users keep their place.
+ */
+function keepFocus(rebuild: () => void): void {
+  const active = document.activeElement as HTMLElement | null;
+  const selector =
+    active === null || active === document.body
+      ? null
+      : active.id
+        ? `#${CSS.escape(active.id)}`
+        : active.dataset.feature
+          ? `[data-feature="${active.dataset.feature}"]`
+          : active.dataset.dataset
+            ? `[data-dataset="${active.dataset.dataset}"]`
+            : active.getAttribute("aria-label")
+              ? `[aria-label="${CSS.escape(active.getAttribute("aria-label")!)}"]`
+              : null;
+  rebuild();
+  if (selector !== null && !document.activeElement?.matches(selector)) {
+    const again = document.querySelector<HTMLElement>(selector);
+    if (again && !(again as HTMLButtonElement).disabled) again.focus();
+  }
 }
 
 function reset(): void {
@@ -86,11 +113,14 @@ function reset(): void {
   renderInspector();
 }
 
+const PLAY_ICON = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M8 5v14l11-7z"/></svg>';
+const PAUSE_ICON = '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true"><path fill="currentColor" d="M6 5h4v14H6zM14 5h4v14h-4z"/></svg>';
+
 function setPlaying(on: boolean): void {
   playing = on;
   send({ type: on ? "play" : "pause" });
   const play = byId<HTMLButtonElement>("play");
-  play.textContent = on ? "❚❚" : "▶";
+  play.innerHTML = on ? PAUSE_ICON : PLAY_ICON;
   play.setAttribute("aria-label", on ? "Pause" : "Train");
   play.classList.toggle("playing", on);
 }
@@ -292,30 +322,43 @@ function refreshInspectorValues(): void {
 
 // ---------------------------------------------------------------- drawing
 
+/** Sets an element's text only when it changes (a change costs a layout). */
+function setText(id: string, text: string): void {
+  const node = byId(id);
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** Which data points the overlay shows (redrawn only when they change). */
+let pointsDrawn = "";
+
 function draw(): void {
   const s = latest;
   if (s === null) return;
-  byId("epoch").textContent = String(s.epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-  byId("stepno").textContent = s.step.toLocaleString("en-US");
-  byId("loss-test").textContent = Number.isFinite(s.testLoss) ? s.testLoss.toFixed(3) : "–";
-  byId("loss-train").textContent = s.trainLoss.toFixed(3);
+  setText("epoch", String(s.epoch).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ","));
+  setText("stepno", s.step.toLocaleString("en-US"));
+  setText("loss-test", Number.isFinite(s.testLoss) ? s.testLoss.toFixed(3) : "–");
+  setText("loss-train", s.trainLoss.toFixed(3));
   byId("loss-test").dataset.value = String(s.testLoss);
   byId("loss-train").dataset.value = String(s.trainLoss);
-  byId("kernels").textContent = kernelText(s);
+  setText("kernels", kernelText(s));
   const ref = view.selected;
   const heat = byId<HTMLCanvasElement>("heatmap");
   if (ref !== null && s.neurons[ref.layer]?.[ref.unit]) {
     drawHeatmap(heat, s.neurons[ref.layer][ref.unit], NEURON_GRID, state.discretize);
-    byId("output-note").textContent = `Showing ${NetworkView.unitLabel(state, ref)}; select it again for the output.`;
+    setText("output-note", `Showing ${NetworkView.unitLabel(state, ref)}; select it again for the output.`);
   } else {
     drawHeatmap(heat, s.output, OUTPUT_GRID, state.discretize);
-    byId("output-note").textContent = state.problem === "classification" ? "Output: 2·P(blue) − 1" : "Output: predicted value";
+    setText("output-note", state.problem === "classification" ? "Output: 2·P(blue) − 1" : "Output: predicted value");
   }
-  const pointsCanvas = byId<HTMLCanvasElement>("points");
-  const { ctx, width, height } = fitCanvas(pointsCanvas);
-  ctx.clearRect(0, 0, width, height);
-  drawPoints(pointsCanvas, data.train.points, false);
-  if (state.showTestData) drawPoints(pointsCanvas, data.test.points, true);
+  const pointsKey = `${generation}:${state.showTestData}`;
+  if (pointsKey !== pointsDrawn) {
+    pointsDrawn = pointsKey;
+    const pointsCanvas = byId<HTMLCanvasElement>("points");
+    const { ctx, width, height } = fitCanvas(pointsCanvas);
+    ctx.clearRect(0, 0, width, height);
+    drawPoints(pointsCanvas, data.train.points, false);
+    if (state.showTestData) drawPoints(pointsCanvas, data.test.points, true);
+  }
   drawChart(byId("loss-chart"), [
     { values: lossHistory.train, xs: lossHistory.step, color: "#999" },
     { values: lossHistory.test, xs: lossHistory.step, color: "#222" },
@@ -331,6 +374,7 @@ const rateWindow: { t: number; step: number }[] = [];
 let frames: number[] = [];
 let fpsValue = 0;
 let stepsPerSecond = 0;
+const drawTimes: number[] = [];
 
 function frame(now: number): void {
   frames.push(now);
@@ -338,7 +382,10 @@ function frame(now: number): void {
   fpsValue = frames.length;
   if (dirty) {
     dirty = false;
+    const t0 = performance.now();
     draw();
+    drawTimes.push(performance.now() - t0);
+    if (drawTimes.length > 60) drawTimes.shift();
   }
   requestAnimationFrame(frame);
 }
@@ -361,7 +408,7 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     while (rateWindow.length > 2 && now - rateWindow[0].t > 2000) rateWindow.shift();
     const first = rateWindow[0];
     stepsPerSecond = msg.playing && now > first.t && msg.step >= first.step ? ((msg.step - first.step) * 1000) / (now - first.t) : 0;
-    byId("rate").textContent = msg.playing ? Math.round(stepsPerSecond).toLocaleString("en-US") : "–";
+    setText("rate", msg.playing ? Math.round(stepsPerSecond).toLocaleString("en-US") : "–");
     dirty = true;
     if (isNew) renderInspector();
   } else if (msg.type === "reply") {
@@ -465,6 +512,8 @@ let resizeTimer = 0;
 window.addEventListener("resize", () => {
   clearTimeout(resizeTimer);
   resizeTimer = window.setTimeout(() => {
+    invalidateCanvasSizes();
+    pointsDrawn = "";
     view.build(state);
     dirty = true;
   }, 150);
@@ -481,8 +530,8 @@ interface PlaygroundApi {
   runSteps(steps: number): Promise<{ step: number; epoch: number; train: number; test: number }>;
   /** Raw network outputs (logits for classification) at the points. */
   predict(xs: number[], ys: number[]): Promise<number[]>;
-  /** Steps per second while playing and animation frames per second, as shown. */
-  metrics(): { stepsPerSecond: number; fps: number; playing: boolean };
+  /** Steps per second while playing, animation frames per second, mean time to draw a snapshot (ms). */
+  metrics(): { stepsPerSecond: number; fps: number; playing: boolean; drawMs: number };
   /** Resolves once the first snapshot of the current network has arrived. */
   ready(): Promise<void>;
 }
@@ -500,7 +549,7 @@ const api: PlaygroundApi = {
     const r = await request((id) => ({ type: "predict", id, xs, ys }));
     return r.value as number[];
   },
-  metrics: () => ({ stepsPerSecond, fps: fpsValue, playing }),
+  metrics: () => ({ stepsPerSecond, fps: fpsValue, playing, drawMs: drawTimes.reduce((a, b) => a + b, 0) / Math.max(1, drawTimes.length) }),
   ready: () =>
     new Promise<void>((resolve) => {
       const wanted = generation;

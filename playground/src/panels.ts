@@ -26,6 +26,8 @@ export class ActivationPanel {
   /** Per series key ("layer 1 β[3]"): values over snapshots; shared x in #steps. */
   #history = new Map<string, number[]>();
   #steps: number[] = [];
+  #legendKey = "";
+  #valuesKey = "";
 
   constructor(chart: HTMLCanvasElement, paramChart: HTMLCanvasElement, legend: HTMLElement, values: HTMLElement, name: HTMLElement) {
     this.#chart = chart;
@@ -67,7 +69,11 @@ export class ActivationPanel {
     hi = Math.min(hi, 6);
     drawChart(this.#chart, series, { xRange: [-CURVE_RANGE, CURVE_RANGE], yRange: [Math.min(lo, -1), Math.max(hi, 1.2)], guides: [0], yTicks: true, xTicks: true });
     legend.push(el("span", { class: "key" }, [el("i", { class: "solid" }), "f(x)"]), el("span", { class: "key" }, [el("i", { class: "dashed" }), "f′(x)"]));
-    this.#legend.replaceChildren(...legend);
+    const legendKey = legend.map((n) => n.outerHTML).join("");
+    if (legendKey !== this.#legendKey) {
+      this.#legendKey = legendKey;
+      this.#legend.replaceChildren(...legend);
+    }
 
     // Learned parameters: their current values and their trajectories.
     this.#steps.push(snapshot.step);
@@ -92,9 +98,13 @@ export class ActivationPanel {
       this.#steps = this.#steps.filter((_, i) => i % 2 === 0);
       for (const [k, h] of this.#history) this.#history.set(k, h.filter((_, i) => i % 2 === 0));
     }
-    this.#values.replaceChildren(
-      ...(lines.length ? lines : ["no trainable activation parameters (choose Swish, PReLU or LEAF)"]).map((t) => el("div", { text: t })),
-    );
+    const valuesKey = lines.join("\n");
+    if (valuesKey !== this.#valuesKey || this.#values.childElementCount === 0) {
+      this.#valuesKey = valuesKey;
+      this.#values.replaceChildren(
+        ...(lines.length ? lines : ["no trainable activation parameters (choose Swish, PReLU or LEAF)"]).map((t) => el("div", { text: t })),
+      );
+    }
     this.#values.dataset.params = JSON.stringify(snapshot.params);
     if (this.#history.size === 0) {
       const { ctx, width, height } = fitCanvas(this.#paramChart);
@@ -128,6 +138,7 @@ export class GradientPanel {
       ctx.fillStyle = "#666";
       ctx.fillText("statistics off (Data → collect statistics)", 8, height / 2);
       this.#table.replaceChildren();
+      this.#tableKey = "";
       return;
     }
     const norms = stats.map((s) => s.gradNorm);
@@ -166,6 +177,34 @@ export class GradientPanel {
       ctx.fillText(l === n - 1 ? "out" : `L${l + 1}`, x + w / 2, 4 + ph);
     });
 
+    this.#fillTable(stats, state);
+  }
+
+  #tableKey = "";
+
+  /** The table of per-layer figures: built when the network changes, then updated cell by cell. */
+  #fillTable(stats: NonNullable<Snapshot["stats"]>, state: PlaygroundState): void {
+    const n = stats.length;
+    const cells = (s: (typeof stats)[number], l: number): string[] => [
+      l === n - 1 ? "output" : String(l + 1),
+      Number.isFinite(s.gradNorm) ? s.gradNorm.toExponential(1) : "–",
+      l === n - 1 ? "" : `${Math.round(s.deadFraction * 100)} %`,
+      s.mean.toFixed(2),
+      s.std.toFixed(2),
+    ];
+    const key = `${n}:${state.activation}`;
+    if (key === this.#tableKey) {
+      const rows = this.#table.querySelectorAll<HTMLTableRowElement>("tr[data-layer]");
+      stats.forEach((s, l) => {
+        const row = rows[l];
+        Object.assign(row.dataset, { gradNorm: String(s.gradNorm), dead: String(s.deadFraction), mean: String(s.mean), std: String(s.std) });
+        cells(s, l).forEach((text, c) => {
+          if (row.cells[c].textContent !== text) row.cells[c].textContent = text;
+        });
+      });
+      return;
+    }
+    this.#tableKey = key;
     const dead = state.activation === "relu" || state.activation === "leakyRelu" || state.activation === "prelu" || state.activation === "leaf";
     const head = el("tr", {}, [
       el("th", { text: "layer" }),
@@ -175,13 +214,8 @@ export class GradientPanel {
       el("th", { text: "std" }),
     ]);
     const rows = stats.map((s, l) =>
-      el("tr", { "data-layer": String(l), "data-grad-norm": String(s.gradNorm), "data-dead": String(s.deadFraction), "data-mean": String(s.mean), "data-std": String(s.std) }, [
-        el("td", { text: l === n - 1 ? "output" : String(l + 1) }),
-        el("td", { text: Number.isFinite(s.gradNorm) ? s.gradNorm.toExponential(1) : "–" }),
-        el("td", { text: l === n - 1 ? "" : `${Math.round(s.deadFraction * 100)} %` }),
-        el("td", { text: s.mean.toFixed(2) }),
-        el("td", { text: s.std.toFixed(2) }),
-      ]),
+      el("tr", { "data-layer": String(l), "data-grad-norm": String(s.gradNorm), "data-dead": String(s.deadFraction), "data-mean": String(s.mean), "data-std": String(s.std) },
+        cells(s, l).map((text) => el("td", { text }))),
     );
     this.#table.replaceChildren(el("caption", { text: state.activation === "selu" ? "SELU keeps mean ≈ 0, std ≈ 1 per layer" : "per layer, over the training points" }), head, ...rows);
   }

@@ -38,11 +38,31 @@ function offscreen(n: number): HTMLCanvasElement {
   return c;
 }
 
+/** CSS sizes of canvases, measured once (reading a size forces a layout) until the window resizes. */
+const sizes = new WeakMap<HTMLCanvasElement, { width: number; height: number; epoch: number }>();
+let sizeEpoch = 0;
+
+/** Forgets the measured canvas sizes (call on a window resize). */
+export function invalidateCanvasSizes(): void {
+  sizeEpoch++;
+}
+
+function cssSize(canvas: HTMLCanvasElement): { width: number; height: number } {
+  const known = sizes.get(canvas);
+  if (known !== undefined && known.epoch === sizeEpoch) return known;
+  const size = {
+    width: canvas.clientWidth || Number(canvas.getAttribute("width")) || 100,
+    height: canvas.clientHeight || Number(canvas.getAttribute("height")) || 100,
+    epoch: sizeEpoch,
+  };
+  sizes.set(canvas, size);
+  return size;
+}
+
 /** Fits a canvas's backing store to its CSS size × devicePixelRatio; returns the context scaled to CSS pixels. */
 export function fitCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; width: number; height: number } {
   const dpr = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || Number(canvas.getAttribute("width")) || 100;
-  const height = canvas.clientHeight || Number(canvas.getAttribute("height")) || 100;
+  const { width, height } = cssSize(canvas);
   if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
@@ -71,7 +91,6 @@ export function drawHeatmap(canvas: HTMLCanvasElement, values: ArrayLike<number>
   octx.putImageData(image, 0, 0);
   const { ctx, width, height } = fitCanvas(canvas);
   ctx.imageSmoothingEnabled = !discretize;
-  ctx.imageSmoothingQuality = "high";
   ctx.drawImage(off, 0, 0, width, height);
 }
 

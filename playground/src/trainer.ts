@@ -4,19 +4,17 @@
 import {
   Adam,
   AdamW,
-  CHECKPOINT_FORMAT_VERSION,
-  CHECKPOINT_KEYS,
   Dense,
   SGD,
-  TYPEGRAD_VERSION,
   Tensor,
   bceWithLogitsLoss,
+  deserializeModel,
   exportOnnx,
   generator,
   mseLoss,
   noGrad,
   parseSafetensors,
-  serializeSafetensors,
+  serializeModel,
   type Generator,
   type Optimizer,
 } from "typegrad";
@@ -390,18 +388,13 @@ export class Trainer {
   }
 
   /**
-   * The model as a safetensors checkpoint in `saveModel`'s layout (PyTorch state-dict names,
-   * architecture in the metadata, so typegrad's `loadModel` rebuilds it), plus the playground
+   * The model as a safetensors checkpoint (`serializeModel`: PyTorch state-dict names, the
+   * architecture in the metadata, so Node's `loadModel` rebuilds it), plus the playground
    * setup and the input features, so the page can load it back.
    */
   exportSafetensors(): Uint8Array {
-    return serializeSafetensors(this.net.model.stateDict(), {
-      format: "pt",
-      [CHECKPOINT_KEYS.architecture]: JSON.stringify(this.net.model.spec()),
-      [CHECKPOINT_KEYS.formatVersion]: String(CHECKPOINT_FORMAT_VERSION),
-      [CHECKPOINT_KEYS.version]: TYPEGRAD_VERSION,
-      [EXPORT_KEYS.state]: encodeState(this.state),
-      [EXPORT_KEYS.features]: this.features.join(","),
+    return serializeModel(this.net.model, {
+      metadata: { [EXPORT_KEYS.state]: encodeState(this.state), [EXPORT_KEYS.features]: this.features.join(",") },
     });
   }
 
@@ -412,13 +405,21 @@ export class Trainer {
 }
 
 /**
- * Reads a playground safetensors export: the setup it was trained with (when it has one)
- * and its tensors.
+ * Reads a safetensors checkpoint into a new trainer: the setup it was trained with (a
+ * playground export records it), or else `fallback`'s; the weights are checked and rebuilt by
+ * `deserializeModel`, then loaded strictly into the playground's network.
  *
- * @throws Error from `parseSafetensors` for a file that is not valid safetensors
+ * @throws Error naming the file for invalid safetensors, a missing architecture, or weights
+ *   that do not fit the network of the setup
  */
-export function readExport(bytes: Uint8Array, name: string): { state: PlaygroundState | null; tensors: Record<string, Tensor> } {
-  const { tensors, metadata } = parseSafetensors(bytes, name);
-  const raw = metadata[EXPORT_KEYS.state];
-  return { state: raw === undefined ? null : decodeState(raw), tensors };
+export function importCheckpoint(bytes: Uint8Array, name: string, fallback: PlaygroundState): Trainer {
+  const model = deserializeModel(bytes, { source: name });
+  const raw = parseSafetensors(bytes, name).metadata[EXPORT_KEYS.state];
+  const trainer = new Trainer(raw === undefined ? fallback : decodeState(raw));
+  try {
+    trainer.net.model.loadStateDict(model.stateDict());
+  } catch (error) {
+    throw new Error(`${name} does not fit the playground's network${raw === undefined ? " (it has no playground setup; build the same network first)" : ""}: ${(error as Error).message}`);
+  }
+  return trainer;
 }

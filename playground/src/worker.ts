@@ -2,7 +2,7 @@
 // page at a steady rate (SNAPSHOT_MS) however many steps run in between.
 import { kernelInfo } from "typegrad";
 import type { FromWorker, Snapshot, ToWorker } from "./protocol.js";
-import { readExport, Trainer } from "./trainer.js";
+import { importCheckpoint, Trainer } from "./trainer.js";
 
 /** Time between snapshots while playing. */
 const SNAPSHOT_MS = 40;
@@ -132,9 +132,7 @@ scope.onmessage = (event) => {
       return;
     case "import":
       reply(msg.id, () => {
-        const { state, tensors } = readExport(msg.bytes, "the loaded file");
-        const next = new Trainer(state ?? need().state);
-        next.net.model.loadStateDict(tensors);
+        const next = importCheckpoint(msg.bytes, "the loaded file", need().state);
         trainer = next;
         playing = false;
         generation = msg.generation;
