@@ -2,7 +2,7 @@
 import { enableWasmKernels } from "./kernels/wasm.js";
 
 export { Tensor, type NestedArray, type TensorInit } from "./tensor/tensor.js";
-export { DEFAULT_DTYPE, type DType, type TypedArray } from "./tensor/dtype.js";
+export { DEFAULT_DTYPE, getDefaultDtype, setDefaultDtype, type DType, type TypedArray } from "./tensor/dtype.js";
 export { formatShape, type Shape } from "./tensor/shape.js";
 export {
   arange,
@@ -42,6 +42,11 @@ export { broadcastTo, concat, indexSelect, permute, reshape, slice, stack, trans
 export { linear, matmul } from "./autograd/ops/matmul.js";
 export { logSoftmax, softmax } from "./autograd/ops/softmax.js";
 export { cast } from "./autograd/ops/cast.js";
+export { indexAdd, sumTo } from "./autograd/ops/shape.js";
+export { gradgradcheck, type GradgradcheckOptions } from "./autograd/gradcheck.js";
+export { gradOf, type GradOptions } from "./autograd/grad.js";
+export { grad, hessian, hvp, jacobian, jvp, valueAndGrad, vjp, type GradTransformOptions, type TensorFn } from "./autograd/transforms.js";
+export type { GraphBackwardFn } from "./autograd/node.js";
 
 export { kernels, setKernels, typescriptKernels, type Kernels } from "./kernels/index.js";
 export { enableWasmKernels, kernelInfo, wasmKernels, type EnableWasmOptions, type KernelInfo } from "./kernels/wasm.js";

@@ -134,6 +134,11 @@ const cases: Record<string, Case[]> = {
     ["logSoftmax axis 1", (x) => logSoftmax(x, 1), () => [r([2, 3, 2], 49)]],
   ],
   cast: [["cast float32 → float64 round trip", (x) => cast(cast(x, "float32"), "float64"), () => [r([3], 50)]]],
+  sumTo: [
+    ["sumTo [3,1] from [2,3,4]", (x) => shapeOps.sumTo(x, [3, 1]), () => [r([2, 3, 4], 63)]],
+    ["sumTo [] from [2,3]", (x) => shapeOps.sumTo(x, []), () => [r([2, 3], 64)]],
+  ],
+  indexAdd: [["indexAdd axis 1, repeated", (x) => shapeOps.indexAdd(x, [2, 0, 2], 1, 4), () => [r([2, 3, 2], 65)]]],
 };
 
 /** Exported functions that are deliberately not differentiable. */

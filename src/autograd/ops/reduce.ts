@@ -2,6 +2,8 @@ import { allocate } from "../../tensor/dtype.js";
 import { normalizeAxis, splitAtAxis, type Shape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { record } from "../node.js";
+import { mul } from "./binary.js";
+import { broadcastTo, reshape } from "./shape.js";
 
 /** Options of the reductions. */
 export interface ReduceOptions {
@@ -81,7 +83,13 @@ function sumScaled(op: string, x: Tensor, axis: number | undefined, keepDims: bo
       }
     }
     return [gx];
-  });
+  }, (gy) => [spread(gy, x.shape, axis, scale)]);
+}
+
+/** gy (reduced over `axis`, or over all axes) broadcast back to `shape`, times `scale`: a differentiable op chain. */
+function spread(gy: Tensor, shape: Shape, axis: number | undefined, scale: number | Tensor): Tensor {
+  const g = broadcastTo(reshape(gy, reducedShape(shape, axis, true)), shape);
+  return scale === 1 ? g : mul(g, scale);
 }
 
 /** Index of the maximum along the slice `(o, ·, j)`: first NaN wins, else the first maximum. */
@@ -133,6 +141,14 @@ export function max(x: Tensor, axis?: number, options: ReduceOptions = {}): Tens
       const share = gy[0] / ties;
       for (let i = 0; i < xd.length; i++) if (xd[i] === m || (nan && Number.isNaN(xd[i]))) gx[i] = share;
       return [gx];
+    }, (gy) => {
+      // The same split as a constant mask: [x is a maximum] / ties.
+      const mask = allocate(x.dtype, x.size);
+      const nan = Number.isNaN(m);
+      let ties = 0;
+      for (let i = 0; i < xd.length; i++) if (xd[i] === m || (nan && Number.isNaN(xd[i]))) ties++;
+      for (let i = 0; i < xd.length; i++) if (xd[i] === m || (nan && Number.isNaN(xd[i]))) mask[i] = 1 / ties;
+      return [spread(gy, x.shape, undefined, new Tensor(mask, x.shape))];
     });
   }
   const [outer, len, inner] = splitAtAxis(x.shape, ax);
@@ -155,6 +171,12 @@ export function max(x: Tensor, axis?: number, options: ReduceOptions = {}): Tens
       }
     }
     return [gx];
+  }, (gy) => {
+    const mask = allocate(x.dtype, x.size);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) mask[o * len * inner + indices[o * inner + j] * inner + j] = 1;
+    }
+    return [spread(gy, x.shape, ax, new Tensor(mask, x.shape))];
   });
 }
 

@@ -26,9 +26,10 @@ function logSoftmaxKernel(x: TypedArray, y: TypedArray, outer: number, len: numb
   }
 }
 
-function resolve(op: string, x: Tensor, axis: number): [number, number, number] {
+function resolve(op: string, x: Tensor, axis: number): [number, number, number, number] {
   if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${typeof x}`);
-  return splitAtAxis(x.shape, normalizeAxis(op, axis, x.shape));
+  const ax = normalizeAxis(op, axis, x.shape);
+  return [...splitAtAxis(x.shape, ax), ax];
 }
 
 /**
@@ -43,7 +44,7 @@ function resolve(op: string, x: Tensor, axis: number): [number, number, number] 
  * @throws Error when `axis` is out of range
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const [outer, len, inner] = resolve("logSoftmax", x, axis);
+  const [outer, len, inner, ax] = resolve("logSoftmax", x, axis);
   const y = allocate(x.dtype, x.size);
   logSoftmaxKernel(x.data, y, outer, len, inner);
   return record(y, x.shape, [x], "logSoftmax", (gy) => {
@@ -60,7 +61,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
       }
     }
     return [gx];
-  });
+  }, (gy, out) => [gy.sub(out.exp().mul(gy.sum(ax, { keepDims: true })))]);
 }
 
 /**
@@ -75,7 +76,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
  * @throws Error when `axis` is out of range
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const [outer, len, inner] = resolve("softmax", x, axis);
+  const [outer, len, inner, ax] = resolve("softmax", x, axis);
   const y = allocate(x.dtype, x.size);
   logSoftmaxKernel(x.data, y, outer, len, inner);
   for (let i = 0; i < y.length; i++) y[i] = Math.exp(y[i]);
@@ -93,5 +94,5 @@ export function softmax(x: Tensor, axis = -1): Tensor {
       }
     }
     return [gx];
-  });
+  }, (gy, out) => [out.mul(gy.sub(gy.mul(out).sum(ax, { keepDims: true })))]);
 }
