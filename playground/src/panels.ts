@@ -106,11 +106,9 @@ export class ActivationPanel {
       );
     }
     this.#values.dataset.params = JSON.stringify(snapshot.params);
-    if (this.#history.size === 0) {
-      const { ctx, width, height } = fitCanvas(this.#paramChart);
-      ctx.clearRect(0, 0, width, height);
-      return;
-    }
+    const show = this.#history.size > 0;
+    if (this.#paramChart.hidden === show) this.#paramChart.hidden = !show;
+    if (!show) return;
     const paramSeries: Series[] = [];
     for (const [key, values] of this.#history) {
       const [layer, , index] = key.split(":").map(Number);
