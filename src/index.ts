@@ -182,6 +182,7 @@ export {
   loadCheckpoint,
   loadModel,
   optimizerPath,
+  previousOptimizerPath,
   saveModel,
   type LoadCheckpointOptions,
   type SaveModelOptions,

@@ -224,6 +224,21 @@ export function decodeOptimizerState(op: string, sidecar: Uint8Array, sidecarSou
   return { type: json.type, step: json.step, groups: json.groups ?? null, tensors };
 }
 
+/**
+ * Whether optimiser-state bytes belong to these model bytes: their header (read without
+ * decoding a tensor) records the SHA-256 of `modelBytes`, the id the pair shares. `false` for
+ * bytes that are not a valid safetensors header.
+ */
+export function optimizerBelongsTo(sidecar: Uint8Array, modelBytes: Uint8Array): boolean {
+  let metadata: Record<string, string>;
+  try {
+    metadata = parseHeader(sidecar, "sidecar").metadata;
+  } catch {
+    return false;
+  }
+  return Object.prototype.hasOwnProperty.call(metadata, CHECKPOINT_KEYS.modelSha256) && metadata[CHECKPOINT_KEYS.modelSha256] === sha256(modelBytes);
+}
+
 /** Where the optimiser state for {@link restoreCheckpoint} comes from (already read, not yet decoded). */
 export interface OptimizerSource {
   optimizer: CheckpointOptimizer;
