@@ -2,7 +2,7 @@
 import { enableWasmKernels } from "./kernels/wasm.js";
 
 export { Tensor, type NestedArray, type TensorInit } from "./tensor/tensor.js";
-export { DEFAULT_DTYPE, type DType, type TypedArray } from "./tensor/dtype.js";
+export { DEFAULT_DTYPE, getDefaultDtype, setDefaultDtype, type DType, type TypedArray } from "./tensor/dtype.js";
 export { formatShape, type Shape } from "./tensor/shape.js";
 export {
   arange,

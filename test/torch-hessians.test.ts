@@ -45,8 +45,7 @@ describe("Hessians and HVPs of a 2-layer MLP vs PyTorch 1.13 (float64, 1e-10)", 
 
   for (const [name, e] of Object.entries(fixture.activations)) {
     it(name, () => {
-      // .to(): the dtype option does not reach a trainable activation's parameters (float32 by default).
-      const l1 = new Dense(3, 4, { activation: name, dtype: "float64" }).to("float64");
+      const l1 = new Dense(3, 4, { activation: name, dtype: "float64" });
       const l2 = new Dense(4, 2, { dtype: "float64" });
       l1.weight.data.set(e.params.W1);
       l1.bias!.data.set(e.params.b1);
