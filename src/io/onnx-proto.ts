@@ -84,7 +84,7 @@ const VARINT = 0;
 const FIXED32 = 5;
 const LENGTH = 2;
 
-const utf8 = new TextEncoder();
+let utf8: { encode(text: string): Uint8Array } | null = null; // made on first use: no top-level call, for tree-shaking
 
 /** A growable byte buffer with the protobuf primitives. */
 class ProtoWriter {
@@ -143,7 +143,7 @@ class ProtoWriter {
   }
 
   string(field: number, value: string | undefined): void {
-    if (value !== undefined) this.bytes(field, utf8.encode(value));
+    if (value !== undefined) this.bytes(field, (utf8 ??= new TextEncoder()).encode(value));
   }
 
   /** An embedded message, written by `write` into a writer of its own. */
