@@ -1,5 +1,5 @@
 import { full } from "../tensor/creation.js";
-import type { TypedArray } from "../tensor/dtype.js";
+import { checkDType, getDefaultDtype, type DType, type TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
 import { Activation, overriddenForward, type InitHint } from "./activation.js";
@@ -52,6 +52,8 @@ export interface DefinedActivationOptions<K extends string = string> {
   init?: { readonly [P in K]?: number };
   /** Learn the parameters (Parameters) or keep them fixed (buffers). Default `true`. */
   trainable?: boolean;
+  /** dtype of the parameters. Default {@link getDefaultDtype} (float32); a `Dense` passes its own. */
+  dtype?: DType;
 }
 
 /** An activation module made by {@link defineActivation}: one tensor field per parameter. */
@@ -120,7 +122,8 @@ export function defineActivation<K extends string = never>(definition: Activatio
   class Defined extends Activation {
     static readonly fn = fn;
     constructor(options: DefinedActivationOptions<K> = {}) {
-      checkOptionKeys(name, options, ["numParameters", "init", "trainable"]);
+      checkOptionKeys(name, options, ["numParameters", "init", "trainable", "dtype"]);
+      const dtype = checkDType(name, options.dtype ?? getDefaultDtype());
       const n = countOption(name, "numParameters", options.numParameters ?? 1);
       const trainable = booleanOption(name, "trainable", options.trainable ?? true);
       const init: { readonly [P in K]?: number } = options.init ?? {};
@@ -133,7 +136,7 @@ export function defineActivation<K extends string = never>(definition: Activatio
       });
       const self = this as unknown as Record<string, Tensor>;
       for (const k of names) {
-        const t = full([n], values[k]);
+        const t = full([n], values[k], { dtype });
         self[k] = trainable ? new Parameter(t) : t;
       }
     }

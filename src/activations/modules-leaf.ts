@@ -1,7 +1,9 @@
 import { full } from "../tensor/creation.js";
+import { checkDType, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
-import { registerModule, type ModuleSpec } from "../layers/spec.js";
+import { registerModule, type ModuleSchema, type ModuleSpec } from "../layers/spec.js";
+import { choiceRule, dtypeRule, integerRule, numberRule } from "../layers/spec-schema.js";
 import { Activation, overriddenForward, type InitHint } from "./activation.js";
 import { LEAF_PRESETS, leafExtended, type LeafPreset } from "./leaf.js";
 import { checkOptionKeys, choiceOption, countOption, finiteOption } from "../util/options.js";
@@ -24,6 +26,8 @@ export interface LEAFOptions {
    * `"tanh"` or `"sigmoid"`; see {@link LEAF_PRESETS}.
    */
   initAs?: LeafPreset;
+  /** dtype of the parameters. Default {@link getDefaultDtype} (float32); a `Dense` passes its own. */
+  dtype?: DType;
 }
 
 /**
@@ -68,12 +72,14 @@ export class LEAF extends Activation {
 
   /**
    * @param options - `form` (default `"article"`), `alpha` (default 0.25, article form),
-   * `numParameters` (default 1), `initAs` (default `"relu"`, extended form)
+   * `numParameters` (default 1), `initAs` (default `"relu"`, extended form), `dtype` (default
+   * {@link getDefaultDtype})
    * @throws Error when an option has a bad value, an option is unknown, or an option of
    * the other form is given (`alpha` with `"extended"`, `initAs` with `"article"`)
    */
   constructor(options: LEAFOptions = {}) {
-    checkOptionKeys("LEAF", options, ["form", "alpha", "numParameters", "initAs"]);
+    checkOptionKeys("LEAF", options, ["form", "alpha", "numParameters", "initAs", "dtype"]);
+    const dtype = checkDType("LEAF", options.dtype ?? getDefaultDtype());
     const form = choiceOption("LEAF", "form", options.form ?? "article", ["article", "extended"] as const);
     const n = countOption("LEAF", "numParameters", options.numParameters ?? 1);
     let config: { [key: string]: string | number };
@@ -96,12 +102,12 @@ export class LEAF extends Activation {
     this.form = form;
     this.#options = config;
     if (form === "article") {
-      this.alpha = new Parameter(full([n], init[0]));
+      this.alpha = new Parameter(full([n], init[0], { dtype }));
     } else {
-      this.p1 = new Parameter(full([n], init[0]));
-      this.p2 = new Parameter(full([n], init[1]));
-      this.p3 = new Parameter(full([n], init[2]));
-      this.p4 = new Parameter(full([n], init[3]));
+      this.p1 = new Parameter(full([n], init[0], { dtype }));
+      this.p2 = new Parameter(full([n], init[1], { dtype }));
+      this.p3 = new Parameter(full([n], init[2], { dtype }));
+      this.p4 = new Parameter(full([n], init[3], { dtype }));
     }
   }
 
@@ -111,8 +117,18 @@ export class LEAF extends Activation {
   }
 
   override spec(): ModuleSpec {
-    return { type: "LEAF", options: { ...this.#options } };
+    return { type: "LEAF", options: { ...this.#options, dtype: (this.alpha ?? this.p1!).dtype } };
   }
 }
 
-registerModule("LEAF", (spec) => new LEAF(spec.options as LEAFOptions));
+/** The spec schema of {@link LEAF}: `alpha`, or `p1`…`p4`, of `[numParameters]` values. */
+export const LEAF_SCHEMA: ModuleSchema = {
+  options: { form: choiceRule("article", "extended"), alpha: numberRule(), numParameters: integerRule(1), initAs: choiceRule("relu", "silu", "tanh", "sigmoid"), dtype: dtypeRule },
+  tensors: (o) => {
+    const shape = [(o.numParameters ?? 1) as number];
+    const names = o.form === "extended" ? ["p1", "p2", "p3", "p4"] : ["alpha"];
+    return names.map((name) => ({ name, shape, dtype: (o.dtype ?? getDefaultDtype()) as DType }));
+  },
+};
+
+registerModule("LEAF", (spec) => new LEAF(spec.options as LEAFOptions), LEAF_SCHEMA);

@@ -1,18 +1,24 @@
 import { noGrad } from "../autograd/grad-mode.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { KANLinear } from "./kan-linear.js";
-import type { KANLinearOptions } from "./kan-options.js";
+import { copyModule, KANLinear } from "./kan-linear.js";
+import type { BaseActivation } from "./kan-activation.js";
+import { KAN_OPTION_KEYS, type KANLinearOptions } from "./kan-options.js";
+import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { integersRule } from "./spec-schema.js";
 
 /** Options of {@link KAN}: those of {@link KANLinear}, shared by every layer. */
 export interface KANOptions extends Omit<KANLinearOptions, "baseActivation"> {
   /**
-   * Makes each layer's base activation (called once per layer, like efficient-kan's class
-   * argument, so a trainable activation gets its own parameters in every layer). Default SiLU.
+   * Each layer's base activation: a registered name, a factory `() => Module` or a module
+   * class (built once per layer, like efficient-kan's class argument, so a trainable
+   * activation gets its own parameters in every layer), or a module instance (each layer
+   * gets a copy, made from its spec and state; an instance that cannot be serialised is
+   * shared). Default SiLU.
    */
-  baseActivation?: () => Module;
+  baseActivation?: BaseActivation;
 }
 
 /**
@@ -61,10 +67,11 @@ export class KAN extends Module {
     if (widths.length < 2 || !widths.every((w) => typeof w === "number")) {
       throw new Error(`KAN: layersHidden must list at least two widths [in, …, out], got ${JSON.stringify(widths)}`);
     }
+    checkOptionKeys("KAN", options, KAN_OPTION_KEYS);
     const { baseActivation, ...shared } = options;
     this.layers = [];
     for (let l = 0; l + 1 < widths.length; l++) {
-      const act = baseActivation?.();
+      const act = baseActivation instanceof Module && l > 0 ? copyModule(baseActivation) : baseActivation;
       this.layers.push(new KANLinear(widths[l], widths[l + 1], act === undefined ? shared : { ...shared, baseActivation: act }));
     }
   }
@@ -160,11 +167,20 @@ export class KAN extends Module {
   }
 }
 
-registerModule("KAN", (spec) => {
-  const children = spec.children ?? [];
-  const layers = children.map((c) => moduleFromSpec(c));
-  if (layers.length === 0 || !layers.every((l) => l instanceof KANLinear)) {
-    throw new Error(`KAN: spec children must be KANLinear specs, got ${JSON.stringify(children.map((c) => c.type))}`);
-  }
-  return new KAN(layers as KANLinear[]);
-});
+registerModule(
+  "KAN",
+  (spec) => {
+    const children = spec.children ?? [];
+    if (!children.every((c) => c !== null && typeof c === "object" && c.type === "KANLinear")) {
+      throw new Error(`KAN: spec children must be KANLinear specs, got ${JSON.stringify(children.map((c) => c.type))}`);
+    }
+    const layers = children.map((c) => moduleFromSpec(c)) as KANLinear[];
+    const widths = spec.options?.widths as number[] | undefined;
+    const built = [layers[0].inFeatures, ...layers.map((l) => l.outFeatures)];
+    if (widths !== undefined && widths.join(",") !== built.join(",")) {
+      throw new Error(`KAN: spec widths [${widths.join(", ")}] do not match its layers [${built.join(", ")}]`);
+    }
+    return new KAN(layers);
+  },
+  { options: { widths: integersRule(1, 2) }, children: [1, Infinity], childTypes: ["KANLinear"], childName: (i) => `layers.${i}` },
+);

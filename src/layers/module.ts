@@ -34,8 +34,12 @@ export abstract class Module {
   /** Whether the module is in training mode (affects Dropout). Set by `train()`/`eval()`. */
   training = true;
 
-  /** Applies the module. */
-  abstract forward(x: Tensor): Tensor;
+  /**
+   * Applies the module. Most modules take one tensor; a module of your own may take several
+   * (`forward(x, mask)`), as PyTorch's `forward(*inputs)`. `Sequential`, `fit`, `evaluate`
+   * and `predict` pass one.
+   */
+  abstract forward(...inputs: Tensor[]): Tensor;
 
   /**
    * This module's architecture as JSON, for checkpoints. Modules that can be saved with
@@ -98,8 +102,23 @@ export abstract class Module {
    * array fields (`layers.0`, `layers.1`), not the sub-modules of those.
    */
   namedChildren(): [string, Module][] {
-    const all = this.namedModules();
-    return all.filter(([p]) => !all.some(([q]) => q !== p && p.startsWith(`${q}.`)));
+    // Only this module's own fields (and arrays in them) are visited: linear in their number.
+    const out: [string, Module][] = [];
+    const seen = new Set<unknown>([this]);
+    const entries = Object.entries(this).filter(([k]) => k !== "training");
+    const stack: [unknown, string][] = [];
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i][1], entries[i][0]]);
+    while (stack.length > 0) {
+      const [value, path] = stack.pop()!;
+      if (value instanceof Module) {
+        if (!seen.has(value)) out.push([path, value]);
+        seen.add(value);
+      } else if (Array.isArray(value) && !seen.has(value)) {
+        seen.add(value);
+        for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], join(path, String(i))]);
+      }
+    }
+    return out;
   }
 
   /** Direct sub-modules, in declaration order (see {@link Module.namedChildren}). */
@@ -177,14 +196,16 @@ export abstract class Module {
     if (state === null || typeof state !== "object") throw new Error("loadStateDict: expected an object of tensors");
     const own = this.#walk(false).tensors;
     const ownNames = new Set(own.map(([p]) => p));
-    const missing = own.map(([p]) => p).filter((p) => !(p in state));
+    // Own keys only: a name such as "constructor" must not be found on Object.prototype.
+    const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(state, key);
+    const missing = own.map(([p]) => p).filter((p) => !has(p));
     const unexpected = Object.keys(state).filter((k) => !ownNames.has(k));
     const problems: string[] = [];
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
       problems.push(`missing [${missing.join(", ")}], unexpected [${unexpected.join(", ")}]`);
     }
     for (const [path, t] of own) {
-      const src = state[path];
+      const src = has(path) ? state[path] : undefined;
       if (src === undefined) continue;
       if (!(src instanceof Tensor)) problems.push(`${path}: expected a Tensor`);
       else if (!sameShape(src.shape, t.shape)) {
@@ -193,7 +214,7 @@ export abstract class Module {
     }
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join("; ")}`);
     for (const [path, t] of own) {
-      const src = state[path];
+      const src = has(path) ? state[path] : undefined;
       if (src !== undefined) t.data.set(src.data);
     }
   }
@@ -201,6 +222,11 @@ export abstract class Module {
   /**
    * Converts every parameter and buffer to `dtype`, replacing them with new tensors
    * (gradients are dropped). Create optimisers after calling this. Returns `this`.
+   *
+   * As in PyTorch (`model.double()`), values are converted as they are: a model built in
+   * float32 keeps its float32-rounded initial values (a PReLU made with 0.6 holds
+   * 0.6000000238…). To build in float64 from the start, give layers `dtype: "float64"` or
+   * call `setDefaultDtype("float64")` first.
    */
   to(dtype: DType): this {
     noGrad(() => {
