@@ -1,13 +1,13 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consumerLock } from "./helpers/offline-lock.js";
 
-// typegrad as a new user gets it: `npm pack` here, then a throw-away project with
+// typegrad as a new user gets it: `npm pack` of this checkout, then a throw-away project with
 // `"type": "commonjs"` (what `npm init -y` writes) installs the tarball, without the
 // registry (`npm ci --offline`, from the cache `npm ci` filled), and uses it from
 // require(), from `npx tsx`, from an ES module, and through a browser bundler.
@@ -40,10 +40,31 @@ console.log(JSON.stringify({ kernels: tg.kernelInfo().active, accuracy, epochs: 
 `;
 const EXPECTED = { kernels: "wasm-simd", accuracy: 1, epochs: 150, layers: 2 };
 
-beforeAll(() => {
-  // The real `npm pack` (prepare builds dist/; prepack/postpack strip the scripts).
-  const packed = execFileSync(npm, ["pack", "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  tarballName = (JSON.parse(packed) as { filename: string }[])[0].filename;
+/**
+ * A copy of what `npm pack` reads (sources, scripts, manifests; node_modules linked), so the
+ * real `npm pack` (prepare builds dist/, prepack/postpack strip the scripts) runs without
+ * rewriting this checkout's dist/ or package.json while other tests read them.
+ */
+function checkoutCopy(): string {
+  const copy = join(dir, "checkout");
+  mkdirSync(copy);
+  for (const name of ["package.json", "package-lock.json", ".gitignore", "README.md", "tsconfig.json", "tsconfig.build.json", "src", "assembly", "scripts"]) {
+    cpSync(join(root, name), join(copy, name), { recursive: true });
+  }
+  symlinkSync(join(root, "node_modules"), join(copy, "node_modules"), "dir");
+  return copy;
+}
+
+/** Why the project could not be set up: every test then fails with it, none is skipped. */
+let setupError: Error | null = null;
+
+function ready(): void {
+  if (setupError !== null) throw setupError;
+}
+
+function setUp(): void {
+  execFileSync(npm, ["pack", "--pack-destination", dir], { cwd: checkoutCopy(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  tarballName = readdirSync(dir).filter((f) => /^typegrad-.*\.tgz$/.test(f))[0];
   mkdirSync(project);
   const tarball = readFileSync(join(dir, tarballName));
   writeFileSync(join(project, tarballName), tarball);
@@ -55,10 +76,19 @@ beforeAll(() => {
   );
   writeFileSync(join(project, "package-lock.json"), JSON.stringify(lock, null, 2));
   install = run(npm, ["ci", "--offline"]);
+}
+
+beforeAll(() => {
+  try {
+    setUp();
+  } catch (e) {
+    setupError = e as Error;
+  }
 }, 300_000);
 
 describe("a CommonJS project installing the packed tarball", () => {
   it("installs offline, with no install script of typegrad to approve", () => {
+    ready();
     expect(install.status, install.stderr).toBe(0);
     expect(install.stderr).not.toMatch(/typegrad@/);
     const pkg = JSON.parse(readFileSync(join(project, "node_modules", "typegrad", "package.json"), "utf8")) as { scripts?: object };
@@ -67,6 +97,7 @@ describe("a CommonJS project installing the packed tarball", () => {
   });
 
   it('require("typegrad") trains, on the WebAssembly kernels, with nothing on stderr', () => {
+    ready();
     writeFileSync(join(project, "train.js"), `const tg = require("typegrad");\n${TRAIN}`);
     const result = run(process.execPath, ["train.js"]);
     expect(result.stderr).toBe("");
@@ -74,6 +105,7 @@ describe("a CommonJS project installing the packed tarball", () => {
   });
 
   it("npx tsx train.ts imports it and trains", () => {
+    ready();
     writeFileSync(join(project, "train.ts"), `import * as tg from "typegrad";\n${TRAIN}`);
     const result = run(npx, ["--offline", "tsx", "train.ts"]);
     expect(result.stderr).toBe("");
@@ -81,6 +113,7 @@ describe("a CommonJS project installing the packed tarball", () => {
   });
 
   it("an ES module (.mjs) in the same project imports it and trains", () => {
+    ready();
     writeFileSync(join(project, "train.mjs"), `import * as tg from "typegrad";\n${TRAIN}`);
     const result = run(process.execPath, ["train.mjs"]);
     expect(result.stderr).toBe("");
@@ -88,6 +121,7 @@ describe("a CommonJS project installing the packed tarball", () => {
   });
 
   it("a browser bundle of the installed package has no Node built-in and no Node-only package", async () => {
+    ready();
     writeFileSync(join(project, "page.js"), `import * as tg from "typegrad";\n${TRAIN}`);
     const result = await build({
       entryPoints: [join(project, "page.js")],
