@@ -2,6 +2,7 @@ import type { TypedArray } from "../tensor/dtype.js";
 import { adamPlainReference } from "./adam.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
+import { rmspropReference, sgdReference, type RmspropScalars, type RmspropSegment, type SgdScalars, type SgdSegment } from "./optim.js";
 
 /**
  * The heavy inner loops that ops delegate to. The TypeScript implementations are the
@@ -38,6 +39,13 @@ export interface Kernels {
    * dtype and length), bit for bit the TypeScript loop. Optional.
    */
   adam?(theta: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
+  /**
+   * SGD's update over every parameter of a group in one pass, bit for bit
+   * {@link sgdReference}. Optional.
+   */
+  sgd?(segments: readonly SgdSegment[], options: SgdScalars): void;
+  /** RMSprop's update over every parameter of a group in one pass, bit for bit {@link rmspropReference}. Optional. */
+  rmsprop?(segments: readonly RmspropSegment[], options: RmspropScalars): void;
 }
 
 /** The pure-TypeScript kernels: always available, float32 and float64. */
@@ -48,6 +56,8 @@ export const typescriptKernels: Kernels = {
   linearBackward: (batch, out, inF, gy, y, act, x, w, gx, gw, gb, accW, accB) =>
     linearBackwardReference(batch, out, inF, gy, y, act, x, w, gx, gw, gb, gemmReference, accW === true, accB === true),
   adam: adamPlainReference,
+  sgd: sgdReference,
+  rmsprop: rmspropReference,
 };
 
 let active: Kernels = typescriptKernels;

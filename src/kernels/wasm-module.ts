@@ -1,4 +1,5 @@
 import { nodeBuiltin } from "../platform/node.js";
+import type { RmspropScalars, SgdScalars } from "./optim.js";
 import { KERNELS_WASM_BASE64 } from "./wasm-bytes.generated.js";
 
 // The few WebAssembly JS-API members used here, typed locally: the project's `lib` is
@@ -28,6 +29,15 @@ interface KernelExports {
   adamStep(
     n: number, theta: number, g: number, m: number, v: number,
     w: number, w1: number, fromStart: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): void;
+  /** Optional (a module built before them lacks them: the optimisers then run in TypeScript). */
+  sgdStep?(
+    n: number, theta: number, g: number, b: number,
+    lr: number, momentum: number, oneMinusDampening: number, nesterov: number, weightDecay: number, first: number,
+  ): void;
+  rmspropStep?(
+    n: number, theta: number, g: number, v: number, gAvg: number, b: number,
+    lr: number, alpha: number, oneMinusAlpha: number, eps: number, momentum: number, centered: number, weightDecay: number,
   ): void;
 }
 
@@ -252,6 +262,88 @@ export class WasmKernelModule {
     theta.set(heap.subarray(offT >>> 2, (offT >>> 2) + n));
     m.set(heap.subarray(offM >>> 2, (offM >>> 2) + n));
     v.set(heap.subarray(offV >>> 2, (offV >>> 2) + n));
+    return true;
+  }
+
+  /** Whether this build has the optimiser kernels (`sgdStep`, `rmspropStep`). */
+  get hasOptimizers(): boolean {
+    return typeof this.#exports.sgdStep === "function" && typeof this.#exports.rmspropStep === "function";
+  }
+
+  /**
+   * SGD's update over many float32 parameters in one call: θ, g (and b with momentum) of
+   * every parameter packed into one region each. `first` applies to all of them.
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  sgd(segments: readonly { theta: Float32Array; g: Float32Array; b: Float32Array | null }[], first: boolean, o: SgdScalars): boolean {
+    const step = this.#exports.sgdStep;
+    if (step === undefined) return false;
+    const withB = o.momentum !== 0;
+    const arrays = segments.map((s) => (withB ? [s.theta, s.g, s.b as Float32Array] : [s.theta, s.g]));
+    return this.#packed(arrays, withB ? [true, false, true] : [true, false], (n, [t, g, b]) =>
+      step(n, t, g, b ?? 0, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0),
+    );
+  }
+
+  /**
+   * RMSprop's update over many float32 parameters in one call (as {@link sgd}).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  rmsprop(
+    segments: readonly { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[],
+    o: RmspropScalars,
+  ): boolean {
+    const step = this.#exports.rmspropStep;
+    if (step === undefined) return false;
+    const withAvg = o.centered;
+    const withB = o.momentum > 0;
+    const arrays = segments.map((s) => {
+      const a = [s.theta, s.g, s.v];
+      if (withAvg) a.push(s.gAvg as Float32Array);
+      if (withB) a.push(s.b as Float32Array);
+      return a;
+    });
+    const writes = [true, false, true, ...(withAvg ? [true] : []), ...(withB ? [true] : [])];
+    return this.#packed(arrays, writes, (n, off) => {
+      const avg = withAvg ? off[3] : 0;
+      const b = withB ? off[withAvg ? 4 : 3] : 0;
+      step(n, off[0], off[1], off[2], avg, b, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, o.centered ? 1 : 0, o.weightDecay);
+    });
+  }
+
+  /**
+   * Packs array `j` of every segment (all of one length within a segment) into region `j`,
+   * runs `run(total length, region addresses)`, and copies back the regions marked in `writes`.
+   */
+  #packed(segments: readonly (readonly Float32Array[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
+    let n = 0;
+    for (const s of segments) n += s[0].length;
+    const offsets: number[] = [];
+    let end = this.#scratch;
+    for (let j = 0; j < writes.length; j++) {
+      offsets.push(end);
+      end = align(end + 4 * n);
+    }
+    if (end > MAX_BYTES) return false;
+    const heap = this.#reserve(end);
+    for (let j = 0; j < writes.length; j++) {
+      let at = offsets[j] >>> 2;
+      for (const s of segments) {
+        heap.set(s[j], at);
+        at += s[j].length;
+      }
+    }
+    run(n, offsets);
+    for (let j = 0; j < writes.length; j++) {
+      if (!writes[j]) continue;
+      let at = offsets[j] >>> 2;
+      for (const s of segments) {
+        s[j].set(heap.subarray(at, at + s[j].length));
+        at += s[j].length;
+      }
+    }
     return true;
   }
 
