@@ -30,6 +30,9 @@ interface KernelExports {
     n: number, theta: number, g: number, m: number, v: number,
     w: number, w1: number, fromStart: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number,
   ): void;
+  /** Optional (a module built before it lacks it: float64 products then run in TypeScript). */
+  gemm64?(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, work: number): void;
+  workspaceBytes64?(k: number): number;
   /** Optional (a module built before them lacks them: the optimisers then run in TypeScript). */
   sgdStep?(
     n: number, theta: number, g: number, b: number,
@@ -262,6 +265,38 @@ export class WasmKernelModule {
     theta.set(heap.subarray(offT >>> 2, (offT >>> 2) + n));
     m.set(heap.subarray(offM >>> 2, (offM >>> 2) + n));
     v.set(heap.subarray(offV >>> 2, (offV >>> 2) + n));
+    return true;
+  }
+
+  /** Whether this build has the float64 product (`gemm64`). */
+  get hasGemm64(): boolean {
+    return typeof this.#exports.gemm64 === "function" && typeof this.#exports.workspaceBytes64 === "function";
+  }
+
+  /**
+   * `C = op(A) · op(B)` in float64 through the f64x2 kernel, bit for bit `gemmReference`
+   * (every element summed over k in order); same contract as `Kernels.gemm`.
+   *
+   * @returns false, having done nothing, when the operands do not fit in wasm32 memory or this build lacks the kernel
+   */
+  gemm64(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array): boolean {
+    const e = this.#exports;
+    if (e.gemm64 === undefined || e.workspaceBytes64 === undefined) return false;
+    const sizeA = m * k;
+    const sizeB = k * n;
+    const sizeC = m * n;
+    const offA = this.#scratch;
+    const offB = align(offA + 8 * sizeA);
+    const offC = align(offB + 8 * sizeB);
+    const offW = align(offC + 8 * sizeC);
+    const end = offW + e.workspaceBytes64(k);
+    if (end > MAX_BYTES) return false;
+    this.#reserve(end);
+    const heap = new Float64Array(e.memory.buffer);
+    heap.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA >>> 3);
+    heap.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB >>> 3);
+    e.gemm64(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, offW);
+    c.set(heap.subarray(offC >>> 3, (offC >>> 3) + sizeC));
     return true;
   }
 

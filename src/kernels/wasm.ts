@@ -18,10 +18,10 @@ let loaded: WasmKernelModule | null = null;
 let failure: string | null = null;
 
 /**
- * Matrix multiply that runs float32 products of at least {@link WASM_GEMM_MIN_WORK}
- * multiply-adds in the WebAssembly SIMD kernel, and everything else (float64, small
- * products, or before the module is loaded) in {@link gemmReference}. Same contract as
- * `Kernels.gemm`.
+ * Matrix multiply that runs products of at least {@link WASM_GEMM_MIN_WORK} multiply-adds in
+ * the WebAssembly SIMD kernels (float32: f32x4, cache-blocked; float64: f64x2, bit for bit
+ * {@link gemmReference}), and everything else (small products, or before the module is
+ * loaded) in {@link gemmReference}. Same contract as `Kernels.gemm`.
  */
 export function gemmWasm(
   transA: boolean,
@@ -43,6 +43,20 @@ export function gemmWasm(
     b.length >= k * n &&
     c.length >= m * n &&
     loaded.gemm(transA, transB, m, n, k, a, b, c)
+  ) {
+    return;
+  }
+  if (
+    loaded !== null &&
+    m * n * k >= WASM_GEMM_MIN_WORK &&
+    a instanceof Float64Array &&
+    b instanceof Float64Array &&
+    c instanceof Float64Array &&
+    a.length >= m * k &&
+    b.length >= k * n &&
+    c.length >= m * n &&
+    loaded.hasGemm64 &&
+    loaded.gemm64(transA, transB, m, n, k, a, b, c)
   ) {
     return;
   }
