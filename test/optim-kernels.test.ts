@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { adamGroupReference } from "../src/kernels/adam.js";
 import { setKernels, typescriptKernels } from "../src/kernels/index.js";
 import { rmspropReference, sgdReference, type RmspropScalars, type SgdScalars } from "../src/kernels/optim.js";
-import { enableWasmKernels, kernelInfo, rmspropWasm, sgdWasm, WASM_OPTIM_MIN_SIZE, wasmKernels } from "../src/kernels/wasm.js";
+import { adamGroupWasm, enableWasmKernels, kernelInfo, rmspropWasm, sgdWasm, WASM_OPTIM_MIN_SIZE, wasmKernels } from "../src/kernels/wasm.js";
 import { Dense } from "../src/layers/dense.js";
 import { Sequential } from "../src/layers/sequential.js";
 import { crossEntropyLoss } from "../src/losses/cross-entropy.js";
+import { Adam } from "../src/optim/adam.js";
 import { RMSprop } from "../src/optim/rmsprop.js";
 import { SGD } from "../src/optim/sgd.js";
 import { generator } from "../src/tensor/random.js";
@@ -80,15 +82,31 @@ describe.skipIf(!wasmOn)("optimiser kernels: WebAssembly bit for bit the TypeScr
     });
   }
 
+  it(`Adam's plain update over a group of sizes ${SIZES.join(", ")}, 3 steps`, () => {
+    const make = () => SIZES.map((n, j) => ({ theta: values(n, 50 + j), g: values(n, 60 + j, 0.5), m: new Float32Array(n), v: new Float32Array(n) }));
+    const ref = make();
+    const wasm = make();
+    for (let t = 1; t <= 3; t++) {
+      const args = [0.9, 0.999, 1e-3 / (1 - 0.9 ** t), Math.sqrt(1 - 0.999 ** t), 1e-8] as const;
+      adamGroupReference(ref, ...args);
+      adamGroupWasm(wasm, ...args);
+    }
+    for (let j = 0; j < SIZES.length; j++) {
+      for (const key of ["theta", "m", "v"] as const) expect(bits(wasm[j][key]), `${key} of parameter ${j}`).toEqual(bits(ref[j][key]));
+    }
+  });
+
   /** Seeded training of a small MLP; returns every parameter's bits after `steps` steps. */
-  function train(optimizer: "sgd" | "rmsprop", steps: number): Uint32Array[] {
+  function train(optimizer: "sgd" | "rmsprop" | "adam", steps: number): Uint32Array[] {
     const rng = generator(5);
     const model = new Sequential(new Dense(13, 33, { activation: "relu", rng }), new Dense(33, 5, { rng }));
     const params = model.parameters();
     const opt =
       optimizer === "sgd"
         ? new SGD(params, { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3 })
-        : new RMSprop(params, { lr: 0.01, momentum: 0.5, centered: true, weightDecay: 1e-4 });
+        : optimizer === "adam"
+          ? new Adam(params, { lr: 0.01 })
+          : new RMSprop(params, { lr: 0.01, momentum: 0.5, centered: true, weightDecay: 1e-4 });
     const x = new Tensor(values(8 * 13, 6), [8, 13]);
     const labels = Int32Array.from({ length: 8 }, (_, i) => i % 5);
     for (let t = 0; t < steps; t++) {
@@ -99,10 +117,10 @@ describe.skipIf(!wasmOn)("optimiser kernels: WebAssembly bit for bit the TypeScr
     return params.map((p) => bits(p.data as Float32Array));
   }
 
-  for (const optimizer of ["sgd", "rmsprop"] as const) {
+  for (const optimizer of ["sgd", "rmsprop", "adam"] as const) {
     it(`seeded ${optimizer} training is bit-identical with the WebAssembly and the TypeScript optimiser kernel`, () => {
       // Only the optimiser's kernel differs (the products run in WebAssembly both times).
-      const previous = setKernels({ ...wasmKernels, sgd: typescriptKernels.sgd, rmsprop: typescriptKernels.rmsprop });
+      const previous = setKernels({ ...wasmKernels, sgd: typescriptKernels.sgd, rmsprop: typescriptKernels.rmsprop, adamGroup: typescriptKernels.adamGroup });
       let ts: Uint32Array[];
       try {
         ts = train(optimizer, 20);

@@ -1,5 +1,5 @@
 import type { TypedArray } from "../tensor/dtype.js";
-import { adamPlainReference } from "./adam.js";
+import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { rmspropReference, sgdReference, type RmspropScalars, type RmspropSegment, type SgdScalars, type SgdSegment } from "./optim.js";
@@ -44,6 +44,11 @@ export interface Kernels {
    * {@link sgdReference}. Optional.
    */
   sgd?(segments: readonly SgdSegment[], options: SgdScalars): void;
+  /**
+   * Adam's plain update over every parameter of a group that shares one step count, in one
+   * pass, bit for bit {@link adamGroupReference}. Optional.
+   */
+  adamGroup?(segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
   /** RMSprop's update over every parameter of a group in one pass, bit for bit {@link rmspropReference}. Optional. */
   rmsprop?(segments: readonly RmspropSegment[], options: RmspropScalars): void;
 }
@@ -58,6 +63,7 @@ export const typescriptKernels: Kernels = {
   adam: adamPlainReference,
   sgd: sgdReference,
   rmsprop: rmspropReference,
+  adamGroup: adamGroupReference,
 };
 
 let active: Kernels = typescriptKernels;

@@ -322,6 +322,21 @@ export class WasmKernelModule {
   }
 
   /**
+   * Adam's plain update over many float32 parameters sharing one step count, in one call (as {@link sgd}).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory
+   */
+  adamGroup(
+    segments: readonly { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[],
+    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): boolean {
+    const w = 1 - beta1;
+    return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
+      this.#exports.adamStep(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
+    );
+  }
+
+  /**
    * RMSprop's update over many float32 parameters in one call (as {@link sgd}).
    *
    * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel

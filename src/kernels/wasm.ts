@@ -1,5 +1,5 @@
 import type { TypedArray } from "../tensor/dtype.js";
-import { adamPlainReference } from "./adam.js";
+import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { kernels, setKernels, type Kernels } from "./index.js";
@@ -178,6 +178,18 @@ export function sgdWasm(segments: readonly SgdSegment[], o: SgdScalars): void {
   if (rest.length > 0) sgdReference(rest, o);
 }
 
+/** Adam's plain update over a group sharing one step count, dispatched as {@link sgdWasm}. */
+export function adamGroupWasm(
+  segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+): void {
+  const [f32, rest] = loaded !== null ? splitFloat32(segments, (s) => allFloat32(s.theta, s.g, s.m, s.v)) : [[], segments];
+  const part = f32 as { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[];
+  if (part.length > 0 && !(loaded as WasmKernelModule).adamGroup(part, beta1, beta2, stepSize, bias2Sqrt, eps)) {
+    adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps);
+  }
+  if (rest.length > 0) adamGroupReference(rest, beta1, beta2, stepSize, bias2Sqrt, eps);
+}
+
 /** RMSprop over a group, dispatched as {@link sgdWasm}. */
 export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScalars): void {
   const [f32, rest] =
@@ -209,6 +221,7 @@ export const wasmKernels: Kernels = {
   adam: adamWasm,
   sgd: sgdWasm,
   rmsprop: rmspropWasm,
+  adamGroup: adamGroupWasm,
 };
 
 /** Options of {@link enableWasmKernels}. */
