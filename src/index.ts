@@ -42,6 +42,12 @@ export { broadcastTo, concat, indexSelect, permute, reshape, slice, stack, trans
 export { linear, matmul } from "./autograd/ops/matmul.js";
 export { logSoftmax, softmax } from "./autograd/ops/softmax.js";
 export { cast } from "./autograd/ops/cast.js";
+export { cos, expm1, log1p, sin, square } from "./autograd/ops/unary.js";
+export { argmin, min, std, variance, type Axes, type VarianceOptions } from "./autograd/ops/reduce.js";
+export { clone, flatten, squeeze, unsqueeze, view } from "./autograd/ops/shape.js";
+export { gather, scatterAdd } from "./autograd/ops/gather.js";
+export { add_, copy_, div_, fill_, mul_, sub_, zero_, type AddInPlaceOptions } from "./autograd/ops/inplace.js";
+export { oneHot, type OneHotOptions } from "./tensor/one-hot.js";
 
 export { kernels, setKernels, typescriptKernels, type Kernels } from "./kernels/index.js";
 export { enableWasmKernels, kernelInfo, wasmKernels, type EnableWasmOptions, type KernelInfo } from "./kernels/wasm.js";
