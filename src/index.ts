@@ -162,35 +162,32 @@ export {
 export { trainTestSplit, type SplitOptions } from "./data/split.js";
 export { batches, countBatches, type BatchOptions } from "./data/batches.js";
 
-// Checkpoints
-export {
-  parseSafetensors,
-  readSafetensors,
-  serializeSafetensors,
-  writeSafetensors,
-  type Safetensors,
-  type WriteSafetensorsOptions,
-} from "./io/safetensors.js";
+// Checkpoints: bytes in every runtime; files (the *-file.js modules) in Node, Deno and Bun
+export { parseSafetensors, serializeSafetensors, type Safetensors } from "./io/safetensors.js";
+export { readSafetensors, writeSafetensors, type WriteSafetensorsOptions } from "./io/safetensors-file.js";
 export {
   CHECKPOINT_FORMAT_VERSION,
   CHECKPOINT_KEYS,
+  deserializeCheckpoint,
+  deserializeModel,
+  serializeModel,
+  serializeOptimizer,
+  type CheckpointOptimizer,
+  type DeserializeCheckpointOptions,
+  type DeserializeModelOptions,
+  type SerializeModelOptions,
+} from "./io/checkpoint.js";
+export {
   loadCheckpoint,
   loadModel,
   optimizerPath,
   saveModel,
-  type CheckpointOptimizer,
   type LoadCheckpointOptions,
   type SaveModelOptions,
-} from "./io/checkpoint.js";
+} from "./io/checkpoint-file.js";
 export { TYPEGRAD_VERSION } from "./io/version.js";
-export {
-  exportOnnx,
-  ONNX_DEFAULT_OPSET,
-  ONNX_MAX_OPSET,
-  ONNX_MIN_OPSET,
-  saveOnnx,
-  type OnnxExportOptions,
-} from "./io/onnx-export.js";
+export { exportOnnx, ONNX_DEFAULT_OPSET, ONNX_MAX_OPSET, ONNX_MIN_OPSET, type OnnxExportOptions } from "./io/onnx-export.js";
+export { saveOnnx } from "./io/onnx-file.js";
 export type { OnnxFloatType } from "./io/onnx-graph.js";
 
 // Training

@@ -36,7 +36,8 @@ import {
   type Generator,
   type Tensor,
 } from "../src/index.js";
-import { exportOnnx, saveOnnx, type OnnxExportOptions } from "../src/io/onnx-export.js";
+import { exportOnnx, type OnnxExportOptions } from "../src/io/onnx-export.js";
+import { saveOnnx } from "../src/io/onnx-file.js";
 import { decodeOnnxModel } from "../src/io/onnx-proto.js";
 
 // onnxruntime-web is the independent oracle: it loads its wasm from node_modules (no network).

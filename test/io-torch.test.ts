@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ReLU } from "../src/activations/modules-relu.js";
 import { Tanh } from "../src/activations/modules.js";
-import { saveModel } from "../src/io/checkpoint.js";
+import { saveModel } from "../src/io/checkpoint-file.js";
 import { Dense } from "../src/layers/dense.js";
 import { Sequential } from "../src/layers/sequential.js";
 import { randn } from "../src/tensor/creation.js";

@@ -8,7 +8,7 @@ import { Activation } from "../src/activations/activation.js";
 import { Dense } from "../src/layers/dense.js";
 import { Sequential } from "../src/layers/sequential.js";
 import type { Module } from "../src/layers/module.js";
-import { loadModel, saveModel } from "../src/io/checkpoint.js";
+import { loadModel, saveModel } from "../src/io/checkpoint-file.js";
 import { Generator } from "../src/tensor/random.js";
 
 const dir = mkdtempSync(join(tmpdir(), "typegrad-review-"));

@@ -1,6 +1,4 @@
-import * as nodeFs from "node:fs";
-import { randomBytes } from "node:crypto";
-import { basename, dirname, join } from "node:path";
+import { requireNodeBuiltin } from "../platform/node.js";
 
 /** The file-system calls {@link atomicWriteFile} makes; tests inject failing versions. */
 export interface AtomicWriteFs {
@@ -26,7 +24,11 @@ const CHUNK_BYTES = 1 << 20;
  * @throws Error naming the directory when it does not exist; otherwise the underlying
  * file-system error, with `path` untouched
  */
-export function atomicWriteFile(path: string, bytes: Uint8Array, fs: AtomicWriteFs = nodeFs): void {
+export function atomicWriteFile(path: string, bytes: Uint8Array, fs?: AtomicWriteFs): void {
+  const nodeFs = requireNodeBuiltin("atomicWriteFile", "fs", "the byte functions");
+  fs ??= nodeFs;
+  const { basename, dirname, join } = requireNodeBuiltin("atomicWriteFile", "path", "the byte functions");
+  const { randomBytes } = requireNodeBuiltin("atomicWriteFile", "crypto", "the byte functions");
   const temporary = join(dirname(path), `${basename(path)}.tmp-${process.pid}-${randomBytes(6).toString("hex")}`);
   let fd: number;
   try {
@@ -63,11 +65,11 @@ export function atomicWriteFile(path: string, bytes: Uint8Array, fs: AtomicWrite
     }
     throw error;
   }
-  syncDirectory(dirname(path));
+  syncDirectory(nodeFs, dirname(path));
 }
 
 /** Flushes the directory entry of the rename, where the platform allows opening directories. */
-function syncDirectory(directory: string): void {
+function syncDirectory(nodeFs: Pick<AtomicWriteFs, "openSync" | "fsyncSync" | "closeSync">, directory: string): void {
   let fd: number | null = null;
   try {
     fd = nodeFs.openSync(directory, "r");

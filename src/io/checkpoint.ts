@@ -1,15 +1,18 @@
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import type { Module } from "../layers/module.js";
 import { moduleFromSpec, type JsonValue, type ModuleSpec } from "../layers/spec.js";
 import type { OptimizerState } from "../optim/optimizer.js";
+import { nodeBuiltin } from "../platform/node.js";
 import type { DType } from "../tensor/dtype.js";
 import { Generator, withDefaultGenerator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { atomicWriteFile } from "./atomic-write.js";
 import { parseSafetensors, serializeSafetensors } from "./safetensors.js";
+import { sha256Hex } from "./sha256.js";
 import { TYPEGRAD_VERSION } from "./version.js";
+
+// Checkpoints as bytes, in every runtime (a browser stores them in IndexedDB, sends them
+// with postMessage or fetch). The files of saveModel/loadModel/loadCheckpoint hold exactly
+// these bytes; the file functions are in checkpoint-file.ts.
 
 /** The checkpoint layout version written in `typegrad.format_version`; readers reject newer ones. */
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -29,100 +32,138 @@ export interface CheckpointOptimizer {
   loadStateDict(state: OptimizerState): void;
 }
 
-/** Options of {@link saveModel}. */
-export interface SaveModelOptions {
-  /** Also save this optimiser's state, in the sidecar file {@link optimizerPath}(path). */
-  optimizer?: CheckpointOptimizer;
+/** Options of {@link serializeModel}. */
+export interface SerializeModelOptions {
   /** Extra string → string metadata (keys must not start with `typegrad.`). */
   metadata?: Record<string, string>;
 }
 
-/** Options of {@link loadCheckpoint}. */
-export interface LoadCheckpointOptions {
-  /** Also restore this optimiser from the sidecar file {@link optimizerPath}(path). */
+/** Options of {@link deserializeModel}. */
+export interface DeserializeModelOptions {
+  /** A name for the bytes in error messages (a URL, a storage key). Default `"bytes"`. */
+  source?: string;
+}
+
+/** Options of {@link deserializeCheckpoint}. */
+export interface DeserializeCheckpointOptions {
+  /** Also restore this optimiser, from `optimizerBytes`. */
   optimizer?: CheckpointOptimizer;
+  /** The optimiser state {@link serializeOptimizer} made for these model bytes; required with `optimizer`. */
+  optimizerBytes?: Uint8Array;
+  /** A name for the model bytes in error messages. Default `"bytes"`. */
+  source?: string;
+  /** A name for the optimiser bytes in error messages. Default `"optimizerBytes"`. */
+  optimizerSource?: string;
 }
 
-/** Where {@link saveModel} puts the optimiser state of a checkpoint at `path`: `path + ".optim.safetensors"`. */
-export function optimizerPath(path: string): string {
-  return `${path}.optim.safetensors`;
-}
-
+/** Hex SHA-256 of `bytes`: Node's native hash where there is one, the same digest in TypeScript elsewhere. */
 function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
+  const crypto = nodeBuiltin("crypto");
+  return crypto === undefined ? sha256Hex(bytes) : crypto.createHash("sha256").update(bytes).digest("hex");
 }
 
-function checkFormatVersion(path: string, metadata: Record<string, string>): void {
+function checkFormatVersion(source: string, metadata: Record<string, string>): void {
   const raw = metadata[CHECKPOINT_KEYS.formatVersion];
   if (raw === undefined) return; // a plain safetensors file, e.g. written by PyTorch
   const version = Number(raw);
   if (!Number.isInteger(version) || version < 1 || version > CHECKPOINT_FORMAT_VERSION) {
     throw new Error(
-      `${path}: checkpoint format version ${JSON.stringify(raw)} is not supported (this typegrad ${TYPEGRAD_VERSION} reads up to ${CHECKPOINT_FORMAT_VERSION})`,
+      `${source}: checkpoint format version ${JSON.stringify(raw)} is not supported (this typegrad ${TYPEGRAD_VERSION} reads up to ${CHECKPOINT_FORMAT_VERSION})`,
     );
   }
 }
 
-function parseJson(path: string, key: string, text: string): JsonValue {
+function parseJson(source: string, key: string, text: string): JsonValue {
   try {
     return JSON.parse(text) as JsonValue;
   } catch (e) {
-    throw new Error(`${path}: metadata "${key}" is not valid JSON (${(e as Error).message})`);
+    throw new Error(`${source}: metadata "${key}" is not valid JSON (${(e as Error).message})`);
   }
 }
 
+const common = (): Record<string, string> => ({
+  [CHECKPOINT_KEYS.formatVersion]: String(CHECKPOINT_FORMAT_VERSION),
+  [CHECKPOINT_KEYS.version]: TYPEGRAD_VERSION,
+});
+
 /**
- * Saves a model's parameters and buffers to a safetensors file under their dotted state-dict
- * names (`0.weight`, `0.bias`, …), so PyTorch loads it directly:
- *
- * ```text
- * model.load_state_dict(safetensors.torch.load_file(path), strict=True)
- * ```
+ * The checkpoint bytes of a model: its parameters and buffers in safetensors under their
+ * dotted state-dict names (`0.weight`, `0.bias`, …), so PyTorch loads them directly
+ * (`safetensors.torch.load(bytes)`, then `model.load_state_dict(…, strict=True)`).
  *
  * The metadata holds `format: "pt"`, the architecture (`typegrad.architecture`, the JSON of
- * `model.spec()`, which {@link loadModel} rebuilds), `typegrad.format_version`,
- * `typegrad.version` and the user's `metadata`.
+ * `model.spec()`, which {@link deserializeModel} rebuilds), `typegrad.format_version`,
+ * `typegrad.version` and the user's `metadata`. `saveModel` writes exactly these bytes to its
+ * file; the same bytes load identically in Node, browsers and workers.
  *
- * With `optimizer`, its state goes to a separate file, {@link optimizerPath}(path), so the
- * model file holds exactly the model's keys (PyTorch's strict load rejects extra keys). The
- * sidecar records the SHA-256 of the model file, so a model and an optimiser state from two
- * different saves are never restored together. Each file is written atomically (temporary
- * file, fsync, rename): an interrupted save leaves the previous file intact.
- *
- * @throws Error when the model cannot describe its architecture (`spec()`), or metadata uses
- *   a `typegrad.` key or a non-string value; nothing is written then
+ * @param options - `metadata`: extra string → string pairs (no `typegrad.` keys)
+ * @returns the safetensors bytes
+ * @throws Error when the model cannot describe its architecture (`spec()`), the architecture
+ *   would not rebuild the same tensors, or metadata uses a `typegrad.` key or a non-string value
  */
-export function saveModel(model: Module, path: string, options: SaveModelOptions = {}): void {
+export function serializeModel(model: Module, options: SerializeModelOptions = {}): Uint8Array {
+  return encodeModel(BYTES_NAMES, model, options.metadata);
+}
+
+/** The function names errors mention: the bytes functions, or the file functions of checkpoint-file.ts. */
+export interface CheckpointNames {
+  /** The function that saves (starts its errors). */
+  save: string;
+  /** The function that would load the model back. */
+  load: string;
+  /** How to save the weights alone instead. */
+  weightsOnly: string;
+  /** The function that loads weights into a model built in code. */
+  restore: string;
+}
+
+const BYTES_NAMES: CheckpointNames = {
+  save: "serializeModel",
+  load: "deserializeModel",
+  weightsOnly: "serializeSafetensors(model.stateDict())",
+  restore: "deserializeCheckpoint",
+};
+
+/** {@link serializeModel}, with errors naming the functions in `names`. */
+export function encodeModel(names: CheckpointNames, model: Module, metadata: Record<string, string> = {}): Uint8Array {
+  const op = names.save;
   let spec: ModuleSpec;
   try {
     spec = model.spec();
   } catch (e) {
-    throw new Error(`saveModel: ${(e as Error).message}; to save the weights only, use writeSafetensors(path, model.stateDict())`);
+    throw new Error(`${op}: ${(e as Error).message}; to save the weights only, use ${names.weightsOnly}`);
   }
-  checkRebuilds(model, spec);
-  const user = options.metadata ?? {};
-  for (const [key, value] of Object.entries(user)) {
-    if (key.startsWith("typegrad.")) throw new Error(`saveModel: metadata key "${key}" is reserved (typegrad.*)`);
-    if (typeof value !== "string") throw new Error(`saveModel: metadata["${key}"] must be a string, got ${typeof value}`);
+  checkRebuilds(names, model, spec);
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key.startsWith("typegrad.")) throw new Error(`${op}: metadata key "${key}" is reserved (typegrad.*)`);
+    if (typeof value !== "string") throw new Error(`${op}: metadata["${key}"] must be a string, got ${typeof value}`);
   }
-  const common = { [CHECKPOINT_KEYS.formatVersion]: String(CHECKPOINT_FORMAT_VERSION), [CHECKPOINT_KEYS.version]: TYPEGRAD_VERSION };
-  const modelBytes = serializeSafetensors(model.stateDict(), {
+  return serializeSafetensors(model.stateDict(), {
     format: "pt",
-    ...user,
+    ...metadata,
     [CHECKPOINT_KEYS.architecture]: JSON.stringify(spec),
-    ...common,
+    ...common(),
   });
-  let optimizerBytes: Uint8Array | null = null;
-  if (options.optimizer !== undefined) {
-    const state = options.optimizer.stateDict();
-    optimizerBytes = serializeSafetensors(state.tensors, {
-      [CHECKPOINT_KEYS.optimizer]: JSON.stringify({ type: state.type, step: state.step, groups: state.groups }),
-      [CHECKPOINT_KEYS.modelSha256]: sha256(modelBytes),
-      ...common,
-    });
-  }
-  atomicWriteFile(path, modelBytes);
-  if (optimizerBytes !== null) atomicWriteFile(optimizerPath(path), optimizerBytes);
+}
+
+/**
+ * The bytes of an optimiser's state (moments, step count, hyper-parameters per group) in
+ * safetensors, bound to one model checkpoint: they record the SHA-256 of `modelBytes`, and
+ * {@link deserializeCheckpoint} refuses to restore them next to any other model bytes. This is
+ * the sidecar file `saveModel(model, path, { optimizer })` writes.
+ *
+ * @param modelBytes - the {@link serializeModel} bytes of the model this optimiser trains
+ * @returns the safetensors bytes
+ * @throws Error from the optimiser's `stateDict()`
+ */
+export function serializeOptimizer(optimizer: CheckpointOptimizer, modelBytes: Uint8Array): Uint8Array {
+  if (!(modelBytes instanceof Uint8Array)) throw new Error("serializeOptimizer: modelBytes must be the Uint8Array of serializeModel");
+  const state = optimizer.stateDict();
+  return serializeSafetensors(state.tensors, {
+    [CHECKPOINT_KEYS.optimizer]: JSON.stringify({ type: state.type, step: state.step, groups: state.groups }),
+    [CHECKPOINT_KEYS.modelSha256]: sha256(modelBytes),
+    ...common(),
+  });
 }
 
 /**
@@ -135,16 +176,17 @@ function rebuild(spec: ModuleSpec): Module {
 
 /**
  * Checks that the architecture rebuilds a model with exactly this model's tensor names and
- * shapes, so {@link loadModel} can read the file back. It cannot when a module or tensor is
- * used in two places (the state dict holds it once, the architecture twice), or when a custom
- * module's `spec()` leaves out something its constructor needs.
+ * shapes, so it can be loaded back. It cannot when a module or tensor is used in two places
+ * (the state dict holds it once, the architecture twice), or when a custom module's `spec()`
+ * leaves out something its constructor needs.
  */
-function checkRebuilds(model: Module, spec: ModuleSpec): void {
+function checkRebuilds(names: CheckpointNames, model: Module, spec: ModuleSpec): void {
+  const op = names.save;
   let rebuilt: Module;
   try {
     rebuilt = rebuild(spec);
   } catch (e) {
-    throw new Error(`saveModel: the model's architecture cannot be rebuilt: ${(e as Error).message}`);
+    throw new Error(`${op}: the model's architecture cannot be rebuilt: ${(e as Error).message}`);
   }
   const layout = (m: Module) => Object.entries(m.stateDict()).map(([k, t]) => `${k} ${formatShape(t.shape)}`);
   const own = layout(model);
@@ -153,64 +195,95 @@ function checkRebuilds(model: Module, spec: ModuleSpec): void {
   const extra = own.filter((k) => !again.includes(k));
   if (missing.length > 0 || extra.length > 0) {
     throw new Error(
-      `saveModel: the saved architecture would rebuild different tensors (${[...missing.map((k) => `+${k}`), ...extra.map((k) => `-${k}`)].join(", ")}), ` +
-        "so loadModel could not read the file back; a module or tensor used in two places is stored once and cannot be saved this way " +
-        "(save the weights with writeSafetensors(path, model.stateDict()) and rebuild the model in code)",
+      `${op}: the saved architecture would rebuild different tensors (${[...missing.map((k) => `+${k}`), ...extra.map((k) => `-${k}`)].join(", ")}), ` +
+        `so ${names.load} could not read it back; a module or tensor used in two places is stored once and cannot be saved this way ` +
+        `(save the weights with ${names.weightsOnly} and rebuild the model in code)`,
     );
   }
 }
 
-/** Reads and validates the optimiser sidecar of the checkpoint whose model file has `modelBytes`. */
-function readOptimizerState(path: string, modelBytes: Uint8Array): OptimizerState {
-  const sidecar = optimizerPath(path);
-  if (!existsSync(sidecar)) throw new Error(`loadCheckpoint: no optimiser state next to ${path} (expected ${sidecar})`);
-  const { tensors, metadata } = parseSafetensors(readFileSync(sidecar), sidecar);
-  checkFormatVersion(sidecar, metadata);
+/**
+ * Validates optimiser-state bytes (`sidecar`, named `sidecarSource`) against the model bytes
+ * they must belong to, and decodes them.
+ */
+export function decodeOptimizerState(op: string, sidecar: Uint8Array, sidecarSource: string, modelBytes: Uint8Array, modelSource: string): OptimizerState {
+  const { tensors, metadata } = parseSafetensors(sidecar, sidecarSource);
+  checkFormatVersion(sidecarSource, metadata);
   const recorded = metadata[CHECKPOINT_KEYS.modelSha256];
-  if (recorded !== sha256(modelBytes)) {
+  const actual = sha256(modelBytes);
+  if (recorded !== actual) {
     throw new Error(
-      `loadCheckpoint: ${sidecar} was saved with a different model file than ${path} (SHA-256 ${String(recorded)} recorded, ${sha256(modelBytes)} found)`,
+      `${op}: ${sidecarSource} was saved with a different model file than ${modelSource} (SHA-256 ${String(recorded)} recorded, ${actual} found)`,
     );
   }
   const raw = metadata[CHECKPOINT_KEYS.optimizer];
-  if (raw === undefined) throw new Error(`loadCheckpoint: ${sidecar} has no "${CHECKPOINT_KEYS.optimizer}" metadata`);
-  const json = parseJson(sidecar, CHECKPOINT_KEYS.optimizer, raw);
+  if (raw === undefined) throw new Error(`${op}: ${sidecarSource} has no "${CHECKPOINT_KEYS.optimizer}" metadata`);
+  const json = parseJson(sidecarSource, CHECKPOINT_KEYS.optimizer, raw);
   if (json === null || typeof json !== "object" || Array.isArray(json) || typeof json.type !== "string" || typeof json.step !== "number") {
-    throw new Error(`loadCheckpoint: ${sidecar}: "${CHECKPOINT_KEYS.optimizer}" must be { type, step, groups }, got ${raw.slice(0, 80)}`);
+    throw new Error(`${op}: ${sidecarSource}: "${CHECKPOINT_KEYS.optimizer}" must be { type, step, groups }, got ${raw.slice(0, 80)}`);
   }
   return { type: json.type, step: json.step, groups: json.groups ?? null, tensors };
 }
 
+/** Where the optimiser state for {@link restoreCheckpoint} comes from (already read, not yet decoded). */
+export interface OptimizerSource {
+  optimizer: CheckpointOptimizer;
+  /** Reads the state when called, after the model bytes passed their checks. */
+  bytes: () => Uint8Array;
+  source: string;
+}
+
 /**
- * Loads a checkpoint's weights into an existing model (and optionally an optimiser). Every
- * check runs before anything changes, and when it throws the model and optimiser are
- * unchanged: the file must be valid safetensors, hold exactly the model's keys (strict) with
- * matching shapes, and the optimiser sidecar must belong to this model file. float32/float64
- * values convert to the model's dtype. Files written by PyTorch's `save_file` load too.
- *
- * @returns the file's metadata (including any user metadata given to {@link saveModel})
- * @throws Error naming the file and the problem (missing/unexpected keys, shapes, corruption)
+ * Loads checkpoint bytes into `model` (and an optimiser), all checks first: on error the
+ * model and optimiser are unchanged. The shared body of {@link deserializeCheckpoint} and
+ * `loadCheckpoint`.
  */
-export function loadCheckpoint(model: Module, path: string, options: LoadCheckpointOptions = {}): Record<string, string> {
-  const bytes = readFileSync(path);
-  const { tensors, metadata } = parseSafetensors(bytes, path);
-  checkFormatVersion(path, metadata);
-  const optimizerState = options.optimizer === undefined ? null : readOptimizerState(path, bytes);
+export function restoreCheckpoint(op: string, model: Module, bytes: Uint8Array, source: string, optimizer: OptimizerSource | null): Record<string, string> {
+  const { tensors, metadata } = parseSafetensors(bytes, source);
+  checkFormatVersion(source, metadata);
+  const optimizerState = optimizer === null ? null : decodeOptimizerState(op, optimizer.bytes(), optimizer.source, bytes, source);
   const snapshot = optimizerState === null ? null : model.stateDict();
   try {
     model.loadStateDict(tensors);
   } catch (e) {
-    throw new Error(`loadCheckpoint: ${path}: ${(e as Error).message}`);
+    throw new Error(`${op}: ${source}: ${(e as Error).message}`);
   }
-  if (optimizerState !== null && options.optimizer !== undefined && snapshot !== null) {
+  if (optimizerState !== null && optimizer !== null && snapshot !== null) {
     try {
-      options.optimizer.loadStateDict(optimizerState);
+      optimizer.optimizer.loadStateDict(optimizerState);
     } catch (e) {
       model.loadStateDict(snapshot); // keep the promise: on error, nothing changed
-      throw new Error(`loadCheckpoint: ${optimizerPath(path)}: ${(e as Error).message}`);
+      throw new Error(`${op}: ${optimizer.source}: ${(e as Error).message}`);
     }
   }
   return metadata;
+}
+
+/**
+ * Loads checkpoint bytes ({@link serializeModel}, or safetensors from PyTorch's `save`) into
+ * an existing model, and optionally an optimiser from its {@link serializeOptimizer} bytes.
+ * Every check runs before anything changes, and when it throws the model and optimiser are
+ * unchanged: the bytes must be valid safetensors, hold exactly the model's keys (strict) with
+ * matching shapes, and the optimiser bytes must belong to these model bytes (SHA-256).
+ * float32/float64 values convert to the model's dtype.
+ *
+ * @returns the checkpoint's metadata (including any user metadata)
+ * @throws Error naming the bytes (`source`) and the problem (missing/unexpected keys, shapes, corruption)
+ */
+export function deserializeCheckpoint(model: Module, bytes: Uint8Array, options: DeserializeCheckpointOptions = {}): Record<string, string> {
+  const source = options.source ?? "bytes";
+  const optimizerSource = options.optimizerSource ?? "optimizerBytes";
+  let optimizer: OptimizerSource | null = null;
+  if (options.optimizer !== undefined) {
+    const sidecar = options.optimizerBytes;
+    if (!(sidecar instanceof Uint8Array)) {
+      throw new Error(`deserializeCheckpoint: with optimizer, pass its state as optimizerBytes (the Uint8Array of serializeOptimizer), got ${typeof sidecar}`);
+    }
+    optimizer = { optimizer: options.optimizer, bytes: () => sidecar, source: optimizerSource };
+  } else if (options.optimizerBytes !== undefined) {
+    throw new Error("deserializeCheckpoint: optimizerBytes given without the optimizer to restore them into");
+  }
+  return restoreCheckpoint("deserializeCheckpoint", model, bytes, source, optimizer);
 }
 
 /** The single dtype of every tensor in `tensors`, or `null` when they mix (or there are none). */
@@ -219,36 +292,42 @@ function uniformDType(tensors: Record<string, Tensor>): DType | null {
   return dtypes.size === 1 ? [...dtypes][0] : null;
 }
 
-/**
- * Rebuilds a model saved by {@link saveModel}: the architecture from its metadata (through
- * `moduleFromSpec`, so every module type in it must be registered, which importing typegrad
- * does for the built-in layers), then the weights, strictly. A model whose tensors are all
- * float64 in the file is converted to float64 first.
- *
- * @returns the model, in training mode
- * @throws Error naming the file when it is not valid, has no architecture, names an unknown
- *   module type, or its tensors do not match the architecture
- */
-export function loadModel(path: string): Module {
-  const { tensors, metadata } = parseSafetensors(readFileSync(path), path);
-  checkFormatVersion(path, metadata);
+/** Rebuilds the model in checkpoint bytes; the shared body of {@link deserializeModel} and `loadModel`. */
+export function rebuildModel(names: CheckpointNames, bytes: Uint8Array, source: string): Module {
+  const op = names.load;
+  const { tensors, metadata } = parseSafetensors(bytes, source);
+  checkFormatVersion(source, metadata);
   const raw = metadata[CHECKPOINT_KEYS.architecture];
   if (raw === undefined) {
-    throw new Error(`loadModel: ${path} has no "${CHECKPOINT_KEYS.architecture}" metadata; build the model yourself and use loadCheckpoint`);
+    throw new Error(`${op}: ${source} has no "${CHECKPOINT_KEYS.architecture}" metadata; build the model yourself and use ${names.restore}`);
   }
-  const spec = parseJson(path, CHECKPOINT_KEYS.architecture, raw) as unknown as ModuleSpec;
+  const spec = parseJson(source, CHECKPOINT_KEYS.architecture, raw) as unknown as ModuleSpec;
   let model: Module;
   try {
     model = rebuild(spec);
   } catch (e) {
-    throw new Error(`loadModel: ${path}: ${(e as Error).message}`);
+    throw new Error(`${op}: ${source}: ${(e as Error).message}`);
   }
   const dtype = uniformDType(tensors);
   if (dtype !== null && model.parameters().some((p) => p.dtype !== dtype)) model.to(dtype);
   try {
     model.loadStateDict(tensors);
   } catch (e) {
-    throw new Error(`loadModel: ${path}: ${(e as Error).message}`);
+    throw new Error(`${op}: ${source}: ${(e as Error).message}`);
   }
   return model;
+}
+
+/**
+ * Rebuilds a model from {@link serializeModel} bytes: the architecture from its metadata
+ * (through `moduleFromSpec`, so every module type in it must be registered, which importing
+ * typegrad does for the built-in layers), then the weights, strictly. A model whose tensors
+ * are all float64 in the bytes is converted to float64 first.
+ *
+ * @returns the model, in training mode
+ * @throws Error naming `source` when the bytes are not valid, have no architecture, name an
+ *   unknown module type, or their tensors do not match the architecture
+ */
+export function deserializeModel(bytes: Uint8Array, options: DeserializeModelOptions = {}): Module {
+  return rebuildModel(BYTES_NAMES, bytes, options.source ?? "bytes");
 }

@@ -4,7 +4,6 @@ import { Dropout } from "../layers/dropout.js";
 import { Flatten } from "../layers/flatten.js";
 import { Module } from "../layers/module.js";
 import { Sequential } from "../layers/sequential.js";
-import { atomicWriteFile } from "./atomic-write.js";
 import { emitActivation, type EmitContext } from "./onnx-activations.js";
 import { OnnxGraphBuilder, type OnnxFloatType, type OnnxShape, type OnnxValue } from "./onnx-graph.js";
 import { encodeOnnxModel, type OnnxDim, type OnnxValueInfo } from "./onnx-proto.js";
@@ -23,7 +22,7 @@ const IR_VERSION_OF_OPSET: readonly number[] = [7, 7, 8, 8, 8, 8, 9, 9, 10, 10, 
 /** The name of the symbolic batch dimension of the graph's input and output. */
 const BATCH_DIM = "batch";
 
-/** Options of {@link exportOnnx} and {@link saveOnnx}. */
+/** Options of {@link exportOnnx} and `saveOnnx`. */
 export interface OnnxExportOptions {
   /**
    * Shape of one input: `[batch, features]` (or `[batch, d₁, d₂, …]`), with `batch` a
@@ -212,21 +211,4 @@ export function exportOnnx(model: Module, options: OnnxExportOptions): Uint8Arra
       output: [valueInfo(o.outputName, y.shape, g.dataType)],
     },
   });
-}
-
-/**
- * Exports a model with {@link exportOnnx} and writes it to `path` atomically (a temporary
- * file renamed over `path`, so a crash leaves the old file or the new one, never a torn
- * one). The whole graph is built before anything is written: an unsupported module throws
- * with `path` untouched.
- *
- * @throws Error as {@link exportOnnx}, or the file-system error (missing directory…)
- *
- * @example
- * ```ts
- * saveOnnx(model, "model.onnx", { inputShape: [null, 784] });
- * ```
- */
-export function saveOnnx(model: Module, path: string, options: OnnxExportOptions): void {
-  atomicWriteFile(path, exportOnnx(model, options));
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from "node:fs";
 import { Tensor } from "../tensor/tensor.js";
-import { atomicWriteFile, type AtomicWriteFs } from "./atomic-write.js";
 import { decodeTensorData, encodeTensorData, safetensorsName } from "./safetensors-dtypes.js";
 import { parseHeader } from "./safetensors-header.js";
+
+// safetensors bytes, in every runtime. Reading and writing files (Node) is in safetensors-file.ts.
 
 /** The contents of a safetensors file. */
 export interface Safetensors {
@@ -10,12 +10,6 @@ export interface Safetensors {
   tensors: Record<string, Tensor>;
   /** The `__metadata__` strings (empty when the file has none). */
   metadata: Record<string, string>;
-}
-
-/** Options of {@link writeSafetensors}. */
-export interface WriteSafetensorsOptions {
-  /** File-system calls to use (default `node:fs`); for tests that simulate a failing disk. */
-  fs?: AtomicWriteFs;
 }
 
 const utf8 = new TextEncoder();
@@ -111,29 +105,4 @@ export function parseSafetensors(bytes: Uint8Array, source = "buffer"): Safetens
     tensors[e.name] = new Tensor(decodeTensorData(view, header.dataStart + e.begin, count, e.dtype), e.shape);
   }
   return { tensors, metadata: header.metadata };
-}
-
-/**
- * Writes tensors to a safetensors file atomically: the bytes go to a temporary file in the
- * same directory, which is flushed and renamed over `path`, so an error or crash never
- * leaves a torn file or destroys the previous one. See {@link serializeSafetensors} for the layout.
- *
- * @throws Error for invalid tensors or metadata (nothing is written), or the file-system error
- */
-export function writeSafetensors(
-  path: string,
-  tensors: Record<string, Tensor>,
-  metadata?: Record<string, string>,
-  options: WriteSafetensorsOptions = {},
-): void {
-  atomicWriteFile(path, serializeSafetensors(tensors, metadata), options.fs);
-}
-
-/**
- * Reads and validates a safetensors file. See {@link parseSafetensors}.
- *
- * @throws Error naming the file, the tensor and the offending values when the file is not a valid safetensors file
- */
-export function readSafetensors(path: string): Safetensors {
-  return parseSafetensors(readFileSync(path), path);
 }
