@@ -146,6 +146,8 @@ export {
   StepLR,
   type LinearLROptions,
 } from "./optim/schedulers.js";
+export { OneCycleLR, type OneCycleLROptions } from "./optim/one-cycle-lr.js";
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from "./optim/reduce-lr-on-plateau.js";
 
 // Data
 export { type Dataset, type SeedOptions } from "./data/dataset.js";
@@ -196,7 +198,12 @@ export { evaluate, type EvaluateOptions } from "./train/evaluate.js";
 export { predict, type PredictOptions } from "./train/predict.js";
 export type { Callback, CallbackContext, History, Logs, LossFn } from "./train/callback.js";
 export { EarlyStopping, type EarlyStoppingOptions } from "./train/early-stopping.js";
-export { LearningRateScheduler, type ScheduleFn, type SteppableScheduler } from "./train/lr-scheduler-callback.js";
+export {
+  LearningRateScheduler,
+  type LearningRateSchedulerOptions,
+  type ScheduleFn,
+  type SteppableScheduler,
+} from "./train/lr-scheduler-callback.js";
 export {
   accuracy,
   binaryAccuracy,

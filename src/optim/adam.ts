@@ -2,6 +2,7 @@ import { adamPlainReference } from "../kernels/adam.js";
 import { kernels } from "../kernels/index.js";
 import type { Parameter } from "../layers/parameter.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
+import { checkOptionKeys } from "../util/options.js";
 import { checkOption, finiteNonNegative, lerp, Optimizer, type ParamGroup } from "./optimizer.js";
 
 const MOMENTS: readonly string[] = ["m", "v"];
@@ -52,6 +53,7 @@ export class Adam extends Optimizer<AdamGroupOptions> {
    *   weight decay, betas outside [0, 1), or bad params
    */
   constructor(params: readonly Parameter[] | readonly ParamGroup<AdamGroupOptions>[], options: AdamOptions = {}) {
+    checkOptionKeys(new.target.name, options, ["lr", "betas", "eps", "weightDecay", "amsgrad"]);
     super(params, Adam.resolve(options, 0));
   }
 
@@ -158,6 +160,7 @@ export class AdamW extends Adam {
    * @throws Error naming AdamW and the value, as {@link Adam}
    */
   constructor(params: readonly Parameter[] | readonly ParamGroup<AdamGroupOptions>[], options: AdamOptions = {}) {
+    checkOptionKeys("AdamW", options, ["lr", "betas", "eps", "weightDecay", "amsgrad"]);
     super(params, { ...options, weightDecay: options.weightDecay ?? 0.01 });
   }
 }

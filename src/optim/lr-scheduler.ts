@@ -18,10 +18,33 @@ export interface SchedulerState {
 const initialLrs = new WeakMap<Optimizer, number[]>();
 
 /**
- * Base class of the learning-rate schedulers. A scheduler sets every parameter group's
- * `lr` from a closed form of the epoch count and that group's base rate; call `step()`
- * once per epoch (or per batch, if the schedule is counted in batches), after
- * `optimizer.step()`. Building a scheduler sets the epoch-0 rate at once, as PyTorch.
+ * Replaces an optimiser's recorded base rates (PyTorch's `initial_lr`), for schedulers that
+ * define their own start, such as `OneCycleLR` (`maxLr / divFactor`).
+ */
+export function setInitialLrs(optimizer: Optimizer, lrs: number[]): void {
+  initialLrs.set(optimizer, lrs.slice());
+}
+
+/**
+ * Base class of the learning-rate schedulers. Call `step()` once per epoch (or per batch,
+ * if the schedule is counted in batches), after `optimizer.step()`. Building a scheduler
+ * sets the epoch-0 rate at once, as PyTorch.
+ *
+ * Schedulers are chainable, as in PyTorch ≥ 1.4: each `step()` computes the new rate from
+ * the group's *current* rate ({@link LRScheduler.chainedLr}, e.g. `lr·γ` for
+ * `ExponentialLR`), so several schedulers on one optimiser compose (their factors
+ * multiply) and a rate set by hand is the starting point of the next `step()`. While no one
+ * else has changed a group's rate, the scheduler uses its closed form
+ * ({@link LRScheduler.lrAt}) instead: the same values without the rounding that repeated
+ * multiplication accumulates.
+ *
+ * @example
+ * ```ts
+ * // PyTorch's example: 0.1, 0.09, 0.081, 0.03645, 0.032805, …
+ * const a = new ExponentialLR(opt, { gamma: 0.9 });
+ * const b = new StepLR(opt, { stepSize: 3, gamma: 0.5 });
+ * for (let epoch = 0; epoch < 10; epoch++) { train(); a.step(); b.step(); }
+ * ```
  */
 export abstract class LRScheduler {
   /** Each group's base learning rate (captured when the first scheduler was attached). */
@@ -29,6 +52,8 @@ export abstract class LRScheduler {
   /** Number of `step()` calls so far. */
   lastEpoch = 0;
   #lastLr: number[] = [];
+  /** Per group: whether the rate has only ever been set by this scheduler (closed form valid). */
+  #alone: boolean[] = [];
 
   /** @throws Error when `optimizer` is not an {@link Optimizer} */
   constructor(readonly optimizer: Optimizer) {
@@ -45,11 +70,23 @@ export abstract class LRScheduler {
       initialLrs.set(this.optimizer, base);
     }
     this.baseLrs = base.slice();
+    this.#lastLr = base.slice();
+    this.#alone = base.map(() => true);
     this.apply();
   }
 
   /** Every group's learning rate at `epoch` (the closed form; nothing is changed). */
   abstract lrAt(epoch: number): number[];
+
+  /**
+   * Group `group`'s rate at `epoch` computed from its current rate `lr` (PyTorch's
+   * chainable `get_lr`); schedules without a chainable form (e.g. `OneCycleLR`, as in
+   * PyTorch) return the closed form.
+   */
+  chainedLr(lr: number, group: number, epoch: number): number {
+    void lr;
+    return this.lrAt(epoch)[group];
+  }
 
   /** Advances one epoch and sets the groups' learning rates. */
   step(): void {
@@ -67,10 +104,21 @@ export abstract class LRScheduler {
     return this.#lastLr.slice();
   }
 
+  /** Sets each group's rate for `lastEpoch`: the closed form while the scheduler is alone, else the chained form. */
   protected apply(): void {
-    const lrs = this.lrAt(this.lastEpoch);
+    const closed = this.lrAt(this.lastEpoch);
+    const lrs = this.optimizer.paramGroups.map((g, i) => {
+      if (g.options.lr !== this.#lastLr[i]) this.#alone[i] = false;
+      return this.#alone[i] ? closed[i] : this.chainedLr(g.options.lr, i, this.lastEpoch);
+    });
     this.optimizer.paramGroups.forEach((g, i) => (g.options.lr = lrs[i]));
     this.#lastLr = lrs;
+  }
+
+  /** Treats every group's current rate as set by this scheduler (its closed form applies again). */
+  protected resetChain(): void {
+    this.#lastLr = this.optimizer.paramGroups.map((g) => g.options.lr);
+    this.#alone = this.#lastLr.map(() => true);
   }
 
   /** The state needed to resume: epoch count and base rates. */
@@ -79,7 +127,8 @@ export abstract class LRScheduler {
   }
 
   /**
-   * Restores a state from {@link stateDict} and sets the groups' rates for that epoch.
+   * Restores a state from {@link stateDict} and sets the groups' rates for that epoch
+   * (the closed form: restore chained schedulers' rates with the optimiser's state).
    *
    * @throws Error when the type differs, `lastEpoch` is not an integer ≥ 0, or `baseLrs`
    *   is not one finite number per group; nothing is changed then
@@ -99,6 +148,7 @@ export abstract class LRScheduler {
     }
     this.lastEpoch = state.lastEpoch;
     this.baseLrs = b.slice();
+    this.resetChain();
     this.apply();
   }
 }

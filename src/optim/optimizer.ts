@@ -67,6 +67,12 @@ export function finiteNonNegative(v: unknown): boolean {
  * options and per-parameter state; `step()` updates `p.data` in place from `p.grad` with
  * plain loops (never recorded in the graph) and skips parameters whose `grad` is `null`.
  *
+ * Frozen parameters (`requiresGrad = false`, e.g. the first layers while fine-tuning) may be
+ * passed and are skipped by `step()` and `zeroGrad()`, as PyTorch skips them (their grad is
+ * `None` there); typegrad skips them even if a gradient buffer is left from before they were
+ * frozen, so weight decay and momentum do not move them either. Unfreezing one resumes its
+ * updates with its state as it was.
+ *
  * @typeParam O - the optimiser's options, all resolved
  */
 export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOptions> {
@@ -83,7 +89,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
    * @param params - parameters, or groups `{ params, …options }` overriding `defaults`
    * @param defaults - every option, resolved by the subclass
    * @throws Error naming the optimiser when there are no parameters, a parameter is not a
-   *   leaf tensor that requires grad, a parameter appears twice, or an option is invalid
+   *   leaf tensor, a parameter appears twice, or an option is invalid
    */
   constructor(params: readonly Parameter[] | readonly ParamGroup<O>[], defaults: O) {
     const name = this.constructor.name;
@@ -101,7 +107,6 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
       if (group.params.length === 0) throw new Error(`${name}: parameter group ${g} has no parameters`);
       for (const p of group.params) {
         if (!(p instanceof Tensor)) throw new Error(`${name}: parameter ${index} is not a Tensor (got ${typeof p})`);
-        if (!p.requiresGrad) throw new Error(`${name}: parameter ${index} ${formatShape(p.shape)} does not require grad`);
         if (!p.isLeaf) throw new Error(`${name}: parameter ${index} ${formatShape(p.shape)} is not a leaf tensor`);
         if (seen.has(p)) throw new Error(`${name}: parameter ${index} ${formatShape(p.shape)} appears more than once`);
         seen.add(p);
@@ -154,16 +159,22 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
   zeroGrad(setToNone = false): void {
     for (const g of this.paramGroups) {
       for (const p of g.params) {
+        if (!p.requiresGrad) continue;
         if (setToNone) p.grad = null;
         else p.zeroGrad();
       }
     }
   }
 
-  /** Visits every parameter with its global index and group options. */
+  /** Visits every trainable parameter (`requiresGrad`) with its global index and group options. */
   protected forEachParam(fn: (p: Parameter, index: number, options: O) => void): void {
     let k = 0;
-    for (const g of this.paramGroups) for (const p of g.params) fn(p, k++, g.options);
+    for (const g of this.paramGroups) {
+      for (const p of g.params) {
+        if (p.requiresGrad) fn(p, k, g.options);
+        k++;
+      }
+    }
   }
 
   /** The state of parameter `k`, created (zero buffers of `p`'s dtype) on first use. */

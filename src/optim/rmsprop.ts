@@ -1,4 +1,5 @@
 import type { Parameter } from "../layers/parameter.js";
+import { checkOptionKeys } from "../util/options.js";
 import { checkOption, finiteNonNegative, lerp, Optimizer, type ParamGroup } from "./optimizer.js";
 
 /** Options of {@link RMSprop}. */
@@ -46,6 +47,7 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
    *   momentum or weight decay, alpha outside [0, 1], or bad params
    */
   constructor(params: readonly Parameter[] | readonly ParamGroup<RMSpropGroupOptions>[], options: RMSpropOptions = {}) {
+    checkOptionKeys("RMSprop", options, ["lr", "alpha", "eps", "momentum", "centered", "weightDecay"]);
     super(params, {
       lr: options.lr ?? 1e-2,
       alpha: options.alpha ?? 0.99,

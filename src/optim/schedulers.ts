@@ -1,5 +1,6 @@
 import { checkSchedulerOption, LRScheduler, positiveInteger } from "./lr-scheduler.js";
 import type { Optimizer } from "./optimizer.js";
+import { checkOptionKeys } from "../util/options.js";
 
 const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 
@@ -8,6 +9,7 @@ const finite = (v: unknown): v is number => typeof v === "number" && Number.isFi
  *
  * ```text
  * lr(e) = base · γ^⌊e / stepSize⌋
+ * chained: lr ← lr · γ when e is a multiple of stepSize (e > 0), else unchanged
  * ```
  */
 export class StepLR extends LRScheduler {
@@ -20,8 +22,9 @@ export class StepLR extends LRScheduler {
    */
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
     super(optimizer);
-    const gamma = options.gamma ?? 0.1;
-    checkSchedulerOption("StepLR", positiveInteger(options.stepSize), "stepSize (an integer ≥ 1)", options.stepSize);
+    checkOptionKeys("StepLR", options, ["stepSize", "gamma"]);
+    const gamma = options?.gamma ?? 0.1;
+    checkSchedulerOption("StepLR", positiveInteger(options?.stepSize), "stepSize (an integer ≥ 1)", options?.stepSize);
     checkSchedulerOption("StepLR", finite(gamma) && gamma >= 0, "gamma", gamma);
     this.stepSize = options.stepSize;
     this.gamma = gamma;
@@ -31,6 +34,10 @@ export class StepLR extends LRScheduler {
   lrAt(epoch: number): number[] {
     return this.baseLrs.map((b) => b * this.gamma ** Math.floor(epoch / this.stepSize));
   }
+
+  override chainedLr(lr: number, _group: number, epoch: number): number {
+    return epoch === 0 || epoch % this.stepSize !== 0 ? lr : lr * this.gamma;
+  }
 }
 
 /**
@@ -38,6 +45,7 @@ export class StepLR extends LRScheduler {
  *
  * ```text
  * lr(e) = base · γᵉ
+ * chained: lr ← lr · γ (e > 0)
  * ```
  */
 export class ExponentialLR extends LRScheduler {
@@ -46,13 +54,18 @@ export class ExponentialLR extends LRScheduler {
   /** @throws Error naming ExponentialLR and the value for a non-finite or negative `gamma` */
   constructor(optimizer: Optimizer, options: { gamma: number }) {
     super(optimizer);
-    checkSchedulerOption("ExponentialLR", finite(options.gamma) && options.gamma >= 0, "gamma", options.gamma);
+    checkOptionKeys("ExponentialLR", options, ["gamma"]);
+    checkSchedulerOption("ExponentialLR", finite(options?.gamma) && options.gamma >= 0, "gamma", options?.gamma);
     this.gamma = options.gamma;
     this.init();
   }
 
   lrAt(epoch: number): number[] {
     return this.baseLrs.map((b) => b * this.gamma ** epoch);
+  }
+
+  override chainedLr(lr: number, _group: number, epoch: number): number {
+    return epoch === 0 ? lr : lr * this.gamma;
   }
 }
 
@@ -63,6 +76,8 @@ export class ExponentialLR extends LRScheduler {
  *
  * ```text
  * lr(e) = ηmin + (base − ηmin) · (1 + cos(π·e / tMax)) / 2
+ * chained: lr ← ηmin + (lr − ηmin) · (1 + cos(π·e / tMax)) / (1 + cos(π·(e − 1) / tMax)),
+ *          or lr + (base − ηmin)·(1 − cos(π / tMax)) / 2 where that ratio is 0/0 (PyTorch's form)
  * ```
  *
  * @see https://arxiv.org/abs/1608.03983
@@ -77,8 +92,9 @@ export class CosineAnnealingLR extends LRScheduler {
    */
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
     super(optimizer);
-    const etaMin = options.etaMin ?? 0;
-    checkSchedulerOption("CosineAnnealingLR", positiveInteger(options.tMax), "tMax (an integer ≥ 1)", options.tMax);
+    checkOptionKeys("CosineAnnealingLR", options, ["tMax", "etaMin"]);
+    const etaMin = options?.etaMin ?? 0;
+    checkSchedulerOption("CosineAnnealingLR", positiveInteger(options?.tMax), "tMax (an integer ≥ 1)", options?.tMax);
     checkSchedulerOption("CosineAnnealingLR", finite(etaMin) && etaMin >= 0, "etaMin", etaMin);
     this.tMax = options.tMax;
     this.etaMin = etaMin;
@@ -88,6 +104,13 @@ export class CosineAnnealingLR extends LRScheduler {
   lrAt(epoch: number): number[] {
     const c = (1 + Math.cos((Math.PI * epoch) / this.tMax)) / 2;
     return this.baseLrs.map((b) => this.etaMin + (b - this.etaMin) * c);
+  }
+
+  override chainedLr(lr: number, group: number, epoch: number): number {
+    const { tMax, etaMin } = this;
+    if (epoch === 0) return lr;
+    if ((epoch - 1 - tMax) % (2 * tMax) === 0) return lr + ((this.baseLrs[group] - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2;
+    return ((1 + Math.cos((Math.PI * epoch) / tMax)) / (1 + Math.cos((Math.PI * (epoch - 1)) / tMax))) * (lr - etaMin) + etaMin;
   }
 }
 
@@ -107,6 +130,8 @@ export interface LinearLROptions {
  *
  * ```text
  * lr(e) = base · (start + (end − start) · min(e, totalIters) / totalIters)
+ * chained: lr ← lr · start at e = 0; lr · (1 + (end − start) / (totalIters·start + (e − 1)·(end − start)))
+ *          for 0 < e ≤ totalIters; unchanged afterwards
  * ```
  */
 export class LinearLR extends LRScheduler {
@@ -118,6 +143,7 @@ export class LinearLR extends LRScheduler {
   constructor(optimizer: Optimizer, options: LinearLROptions = {}) {
     super(optimizer);
     const name = new.target.name;
+    if (name === "LinearLR") checkOptionKeys(name, options, ["startFactor", "endFactor", "totalIters"]);
     const start = options.startFactor ?? 1 / 3;
     const end = options.endFactor ?? 1;
     const total = options.totalIters ?? 5;
@@ -133,6 +159,13 @@ export class LinearLR extends LRScheduler {
   lrAt(epoch: number): number[] {
     const f = this.startFactor + ((this.endFactor - this.startFactor) * Math.min(epoch, this.totalIters)) / this.totalIters;
     return this.baseLrs.map((b) => b * f);
+  }
+
+  override chainedLr(lr: number, _group: number, epoch: number): number {
+    const { startFactor: s, endFactor: e, totalIters: n } = this;
+    if (epoch === 0) return lr * s;
+    if (epoch > n) return lr;
+    return lr * (1 + (e - s) / (n * s + (epoch - 1) * (e - s)));
   }
 }
 
@@ -150,7 +183,8 @@ export class LinearWarmup extends LinearLR {
    * @throws Error naming LinearWarmup and the value when either is out of range
    */
   constructor(optimizer: Optimizer, options: { warmupSteps: number; startFactor?: number }) {
-    checkSchedulerOption("LinearWarmup", positiveInteger(options.warmupSteps), "warmupSteps (an integer ≥ 1)", options.warmupSteps);
+    checkOptionKeys("LinearWarmup", options, ["warmupSteps", "startFactor"]);
+    checkSchedulerOption("LinearWarmup", positiveInteger(options?.warmupSteps), "warmupSteps (an integer ≥ 1)", options?.warmupSteps);
     super(optimizer, { startFactor: options.startFactor ?? 1 / 3, endFactor: 1, totalIters: options.warmupSteps });
   }
 }
@@ -161,7 +195,11 @@ export class LinearWarmup extends LinearLR {
  *
  * ```text
  * lr(e) = schedulers[i].lr(e − milestones[i − 1]),   i = #{ m ∈ milestones : m ≤ e }
+ * chained: at a milestone, scheduler i's closed form at its epoch 0; otherwise its chained form
  * ```
+ *
+ * Building it resets the groups' rates to their base rates (undoing what the schedulers
+ * did when they were built), as PyTorch does.
  *
  * @example
  * ```ts
@@ -179,6 +217,7 @@ export class SequentialLR extends LRScheduler {
    */
   constructor(optimizer: Optimizer, options: { schedulers: readonly LRScheduler[]; milestones: readonly number[] }) {
     super(optimizer);
+    checkOptionKeys("SequentialLR", options, ["schedulers", "milestones"]);
     const { schedulers, milestones } = options;
     if (!Array.isArray(schedulers) || schedulers.length === 0) {
       throw new Error("SequentialLR: schedulers must be a non-empty array");
@@ -202,9 +241,28 @@ export class SequentialLR extends LRScheduler {
     this.init();
   }
 
+  /** Base-class hook: the rates are reset to the base rates before the first one is set. */
+  protected override init(): void {
+    super.init();
+    this.optimizer.paramGroups.forEach((g, i) => (g.options.lr = this.baseLrs[i]));
+    this.resetChain();
+    this.apply();
+  }
+
   lrAt(epoch: number): number[] {
+    const [i, start] = this.#active(epoch);
+    return this.schedulers[i].lrAt(epoch - start);
+  }
+
+  override chainedLr(lr: number, group: number, epoch: number): number {
+    const [i, start] = this.#active(epoch);
+    return i > 0 && epoch === start ? this.schedulers[i].lrAt(0)[group] : this.schedulers[i].chainedLr(lr, group, epoch - start);
+  }
+
+  /** The scheduler in charge at `epoch` and the epoch it took over. */
+  #active(epoch: number): [number, number] {
     let i = 0;
     while (i < this.milestones.length && this.milestones[i] <= epoch) i++;
-    return this.schedulers[i].lrAt(epoch - (i === 0 ? 0 : this.milestones[i - 1]));
+    return [i, i === 0 ? 0 : this.milestones[i - 1]];
   }
 }

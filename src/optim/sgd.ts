@@ -1,10 +1,11 @@
 import type { Parameter } from "../layers/parameter.js";
+import { checkOptionKeys } from "../util/options.js";
 import { checkOption, finiteNonNegative, Optimizer, type ParamGroup } from "./optimizer.js";
 
 /** Options of {@link SGD}. */
 export interface SGDOptions {
-  /** Learning rate γ, required. */
-  lr: number;
+  /** Learning rate γ. Default 1e-3 (PyTorch ≥ 2.2; it was required before). */
+  lr?: number;
   /** Momentum factor μ ≥ 0. Default 0. */
   momentum?: number;
   /** Dampening τ of the momentum's gradient term. Default 0. */
@@ -14,6 +15,8 @@ export interface SGDOptions {
   /** L2 penalty λ added to the gradient. Default 0. */
   weightDecay?: number;
 }
+
+const SGD_KEYS = ["lr", "momentum", "dampening", "nesterov", "weightDecay"] as const;
 
 /** {@link SGDOptions} with every default filled in. */
 export type SGDGroupOptions = Required<SGDOptions>;
@@ -44,13 +47,16 @@ export class SGD extends Optimizer<SGDGroupOptions> {
 
   /**
    * @param params - parameters, or groups `{ params, …options }` overriding these options
-   * @param options - `lr` (required), `momentum` 0, `dampening` 0, `nesterov` false, `weightDecay` 0
+   * @param options - `lr` 1e-3 (PyTorch ≥ 2.2's default), `momentum` 0, `dampening` 0,
+   *   `nesterov` false, `weightDecay` 0
    * @throws Error naming SGD and the value for a negative or non-finite lr, momentum,
-   *   dampening or weight decay, Nesterov without momentum or with dampening, or bad params
+   *   dampening or weight decay, Nesterov without momentum or with dampening, an unknown
+   *   option, or bad params
    */
-  constructor(params: readonly Parameter[] | readonly ParamGroup<SGDGroupOptions>[], options: SGDOptions) {
+  constructor(params: readonly Parameter[] | readonly ParamGroup<SGDGroupOptions>[], options: SGDOptions = {}) {
+    checkOptionKeys("SGD", options, SGD_KEYS);
     super(params, {
-      lr: options.lr,
+      lr: options.lr ?? 1e-3,
       momentum: options.momentum ?? 0,
       dampening: options.dampening ?? 0,
       nesterov: options.nesterov ?? false,

@@ -1,3 +1,4 @@
+import { checkOptionKeys } from "../util/options.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { slice } from "../autograd/ops/shape.js";
 import type { Module } from "../layers/module.js";
@@ -107,6 +108,7 @@ export function inEvalMode<T>(model: Module, fn: () => T): T {
  *   unknown metric, or errors from the model and loss
  */
 export function evaluate(model: Module, data: Dataset, options: EvaluateOptions = {}): Logs {
+  checkOptionKeys("evaluate", options, ["loss", "metrics", "batchSize"]);
   const n = checkData("evaluate", data);
   const batchSize = checkBatchSize("evaluate", options.batchSize ?? 32);
   const metrics = (options.metrics ?? []).map(resolveMetric);

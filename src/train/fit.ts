@@ -8,6 +8,7 @@ import { defaultGenerator, Generator } from "../tensor/random.js";
 import type { Callback, CallbackContext, History, Logs, LossFn } from "./callback.js";
 import { checkBatchSize, checkData, evaluate, LogAccumulator } from "./evaluate.js";
 import { resolveMetric, validationKey, type Metric, type MetricName } from "./metrics.js";
+import { checkOptionKeys } from "../util/options.js";
 import { ProgressReporter, type ProgressStream, type Verbosity } from "./progress.js";
 
 /** Options of {@link fit}. */
@@ -43,8 +44,42 @@ export interface FitOptions {
   progressStream?: ProgressStream;
 }
 
+/**
+ * @throws Error when the optimiser updates none of the model's parameters (built on another
+ *   model, or before `model.to(dtype)` replaced the parameters): training would change nothing
+ */
+function checkOptimizerOwnsModel(model: Module, optimizer: Optimizer): void {
+  const groups = (optimizer as Partial<Optimizer>).paramGroups;
+  if (!Array.isArray(groups)) return;
+  const own = model.parameters().filter((p) => p.requiresGrad);
+  if (own.length === 0) return;
+  const mine = new Set(own);
+  const held = groups.flatMap((g) => g.params);
+  if (held.some((p) => mine.has(p))) return;
+  throw new Error(
+    `fit: the optimizer holds none of the model's ${own.length} trainable parameters (it holds ${held.length} others), so ` +
+      "training would change nothing; build it from this model's parameters(), after any model.to(dtype) (which replaces them)",
+  );
+}
+
+const FIT_KEYS = [
+  "loss",
+  "optimizer",
+  "epochs",
+  "batchSize",
+  "shuffle",
+  "seed",
+  "validationData",
+  "validationSplit",
+  "metrics",
+  "callbacks",
+  "verbose",
+  "progressStream",
+] as const;
+
 function checkOptions(options: FitOptions): void {
   if (options === null || typeof options !== "object") throw new Error("fit: options { loss, optimizer, epochs } are required");
+  checkOptionKeys("fit", options, FIT_KEYS);
   if (typeof options.loss !== "function") throw new Error("fit: loss must be a function (output, target) => scalar Tensor");
   const opt = options.optimizer as Partial<Optimizer> | undefined;
   if (opt === undefined || opt === null || typeof opt.step !== "function" || typeof opt.zeroGrad !== "function") {
@@ -95,7 +130,8 @@ function splitData(data: Dataset, n: number, fraction: number, rng: Generator): 
  * @param data - `{ x, y }` with the samples along the first dimension
  * @param options - see {@link FitOptions}: `batchSize` 32, `shuffle` true, `verbose` 1
  * @returns the {@link History}
- * @throws Error for invalid options or data (values and shapes named), an unknown metric, a
+ * @throws Error for invalid options or data (values and shapes named), an optimiser that holds
+ *   none of the model's parameters, an unknown metric, a
  *   NaN or infinite loss (epoch, batch and value named), or an error from a callback
  *
  * @example
@@ -107,6 +143,7 @@ function splitData(data: Dataset, n: number, fraction: number, rng: Generator): 
  */
 export function fit(model: Module, data: Dataset, options: FitOptions): History {
   checkOptions(options);
+  checkOptimizerOwnsModel(model, options.optimizer);
   let n = checkData("fit", data);
   const batchSize = checkBatchSize("fit", options.batchSize ?? 32);
   const metrics = (options.metrics ?? []).map(resolveMetric);
