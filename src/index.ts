@@ -121,7 +121,7 @@ export { type Labels } from "./losses/labels.js";
 export { mseLoss } from "./losses/mse.js";
 export { bceWithLogitsLoss, type BCEWithLogitsOptions } from "./losses/bce-with-logits.js";
 export { crossEntropyLoss, type CrossEntropyOptions } from "./losses/cross-entropy.js";
-export { nllLoss } from "./losses/nll.js";
+export { nllLoss, type NLLOptions } from "./losses/nll.js";
 export { huberLoss, type HuberLossOptions } from "./losses/huber.js";
 
 // Optimisers and schedules
