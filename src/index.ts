@@ -216,6 +216,6 @@ export {
 } from "./train/metrics.js";
 export type { ProgressStream, Verbosity } from "./train/progress.js";
 
-// WebAssembly SIMD kernels are used when build/kernels.wasm (compiled from assembly/ by
-// `npm ci`'s prepare step) is present; otherwise the TypeScript kernels run.
+// The WebAssembly SIMD kernels (compiled from assembly/ by `npm ci`'s prepare step and embedded
+// in the package) are used wherever WebAssembly SIMD runs; otherwise the TypeScript kernels run.
 enableWasmKernels();

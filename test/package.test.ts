@@ -24,8 +24,16 @@ describe("the compiled package", () => {
     expect(JSON.parse(result.stdout)).toEqual({ epochs: 2, finite: true });
   });
 
-  it("package.json points at the compiled entry point and its types", () => {
+  it("package.json points every condition (types, browser, import, require) at the one compiled entry point", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { exports: Record<string, Record<string, string>> };
-    expect(pkg.exports["."]).toEqual({ types: "./dist/index.d.ts", import: "./dist/index.js" });
+    // One file for every runtime: nothing in it depends on Node (test/platform.test.ts), and
+    // Node ≥ 20.19 require()s it (an ES module without top-level await).
+    expect(pkg.exports["."]).toEqual({
+      types: "./dist/index.d.ts",
+      browser: "./dist/index.js",
+      import: "./dist/index.js",
+      require: "./dist/index.js",
+      default: "./dist/index.js",
+    });
   });
 });

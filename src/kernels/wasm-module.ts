@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { nodeBuiltin } from "../platform/node.js";
+import { KERNELS_WASM_BASE64 } from "./wasm-bytes.generated.js";
 
 // The few WebAssembly JS-API members used here, typed locally: the project's `lib` is
 // ES2022 without DOM, so TypeScript has no global `WebAssembly` declarations.
@@ -7,6 +8,7 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
   Memory: abstract new (...args: never[]) => WasmMemory;
@@ -29,8 +31,23 @@ interface KernelExports {
   ): void;
 }
 
-/** Where `npm ci` (the `prepare` script) writes the compiled kernels. */
-export const DEFAULT_WASM_URL = new URL("../../build/kernels.wasm", import.meta.url);
+/**
+ * The smallest module using a SIMD instruction (`v128.const` then `i8x16.popcnt`, as
+ * wasm-feature-detect checks): `WebAssembly.validate` accepts it only where SIMD is supported.
+ */
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** How the kernels embedded in typegrad are named in messages. */
+const EMBEDDED = "the embedded WebAssembly kernels";
+
+/** The kernels compiled from assembly/ by `npm ci` (the `prepare` script), embedded in the package; null when not built. */
+function embeddedKernels(): Uint8Array | null {
+  if (KERNELS_WASM_BASE64 === null) return null;
+  const binary = atob(KERNELS_WASM_BASE64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
 
 const PAGE = 65536;
 const ALIGN = 64;
@@ -62,19 +79,40 @@ export class WasmKernelModule {
   /**
    * Compiles and instantiates the kernels synchronously.
    *
-   * @returns the module, or a sentence saying why it could not be loaded (no
-   * WebAssembly, missing file, or a module without the expected exports)
+   * @param source - the module: by default the kernels embedded in typegrad (compiled from
+   * `assembly/` when the package was built, so no file is fetched or read, in any runtime);
+   * or a path or `file:` URL of a `.wasm` file (read with Node's file system); or its bytes
+   * @returns the module, or a sentence saying why it could not be loaded (no WebAssembly or
+   * no SIMD in this runtime, kernels not built, missing file, or a module without the
+   * expected exports)
    */
-  static load(url: URL | string = DEFAULT_WASM_URL): WasmKernelModule | string {
+  static load(source?: URL | string | Uint8Array): WasmKernelModule | string {
     const wasm = (globalThis as { WebAssembly?: WasmApi | null }).WebAssembly;
     if (typeof wasm !== "object" || wasm === null || typeof wasm.Module !== "function") {
       return "WebAssembly is not available in this runtime";
     }
     let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(url);
-    } catch {
-      return `${String(url)} not found (run "node scripts/build-wasm.mjs" to compile assembly/)`;
+    let name: string;
+    if (source === undefined) {
+      const embedded = embeddedKernels();
+      if (embedded === null) return `${EMBEDDED} were not built (run "node scripts/build-wasm.mjs" to compile assembly/)`;
+      bytes = embedded;
+      name = EMBEDDED;
+    } else if (source instanceof Uint8Array) {
+      bytes = source;
+      name = "the given WebAssembly bytes";
+    } else {
+      name = String(source);
+      const fs = nodeBuiltin("fs");
+      if (fs === undefined) return `${name} cannot be read: this runtime has no file system (pass the bytes, or use ${EMBEDDED})`;
+      try {
+        bytes = fs.readFileSync(source);
+      } catch {
+        return `${name} not found (run "node scripts/build-wasm.mjs" to compile assembly/)`;
+      }
+    }
+    if (typeof wasm.validate === "function" && !wasm.validate(SIMD_PROBE)) {
+      return "this runtime's WebAssembly has no SIMD (128-bit) support";
     }
     try {
       const instance = new wasm.Instance(new wasm.Module(bytes), {});
@@ -88,11 +126,11 @@ export class WasmKernelModule {
         typeof e.linearBackward !== "function" ||
         typeof e.adamStep !== "function"
       ) {
-        return `${String(url)} lacks the expected exports (memory, heapBase, workspaceBytes, gemm, linearForward, linearBackward, adamStep)`;
+        return `${name} lacks the expected exports (memory, heapBase, workspaceBytes, gemm, linearForward, linearBackward, adamStep)`;
       }
       return new WasmKernelModule(e as KernelExports);
     } catch (error) {
-      return `${String(url)} could not be instantiated: ${(error as Error).message}`;
+      return `${name} could not be instantiated: ${(error as Error).message}`;
     }
   }
 

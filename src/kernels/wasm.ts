@@ -3,7 +3,7 @@ import { adamPlainReference } from "./adam.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { kernels, setKernels, type Kernels } from "./index.js";
-import { DEFAULT_WASM_URL, WasmKernelModule } from "./wasm-module.js";
+import { WasmKernelModule } from "./wasm-module.js";
 
 /**
  * Below this many multiply-adds (`m·n·k`) the call and the copies into WebAssembly memory
@@ -137,21 +137,26 @@ export const wasmKernels: Kernels = {
 
 /** Options of {@link enableWasmKernels}. */
 export interface EnableWasmOptions {
-  /** The compiled kernels. Default `build/kernels.wasm` in the package root. */
+  /**
+   * Another build of the kernels: a `.wasm` path or `file:` URL, read with the file system
+   * of Node, Deno or Bun. Default: the kernels embedded in typegrad, compiled from
+   * `assembly/` when the package was built, which load in every runtime (Node, browsers,
+   * workers) with no file to serve or fetch.
+   */
   wasmPath?: string | URL;
 }
 
 /**
- * Loads `build/kernels.wasm` synchronously (once) and makes the ops use
- * {@link wasmKernels}. When WebAssembly or the file is unavailable, nothing changes:
- * ops keep the TypeScript kernels, and {@link kernelInfo} says why.
+ * Compiles the WebAssembly SIMD kernels synchronously (once) and makes the ops use
+ * {@link wasmKernels}. typegrad calls it when imported. When WebAssembly, its SIMD
+ * extension or the kernels are unavailable, nothing changes: ops keep the TypeScript
+ * kernels, and {@link kernelInfo} says why.
  *
  * @returns whether the WebAssembly kernels are now active
  */
 export function enableWasmKernels(options: EnableWasmOptions = {}): boolean {
-  const url = options.wasmPath ?? DEFAULT_WASM_URL;
   if (loaded === null || options.wasmPath !== undefined) {
-    const result = WasmKernelModule.load(url);
+    const result = WasmKernelModule.load(options.wasmPath);
     if (typeof result === "string") {
       failure = result;
       return false;

@@ -40,7 +40,11 @@ export interface FitOptions {
   callbacks?: readonly Callback[];
   /** 0 silent, 1 live bar on a TTY or a line per epoch, 2 a line per epoch. Default 1. */
   verbose?: Verbosity;
-  /** Where progress is printed. Default `process.stdout`. */
+  /**
+   * Where progress is printed: anything with `write(text)`. Default `process.stdout` in
+   * Node, Deno and Bun; the console (a line per epoch) in browsers and workers. For a UI, use
+   * `callbacks` (`onBatchEnd`, `onEpochEnd`) instead.
+   */
   progressStream?: ProgressStream;
 }
 
