@@ -1,5 +1,5 @@
 import { record } from "../autograd/node.js";
-import { sliceLse, type SliceLse } from "../autograd/ops/softmax.js";
+import { sliceLse, type SliceLse } from "../autograd/log-sum-exp.js";
 import { allocate } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { Reduction } from "./reduction.js";
@@ -74,7 +74,7 @@ export function labelCrossEntropy(
         if (label < 0) continue;
         const scale = 1 - q; // 1/(1 + t): pₖ = exp(xₖ − m)/(1 + t), never exp(xₖ − m − log1p t), which magnifies a rounding
         for (let k = 0; k < c; k++) gx[base + k] = g * (Math.exp(x[base + k] - m) * scale - (k === label ? 1 : 0));
-        gx[base + top] = g * (label === top ? -q : 1 - q);
+        gx[base + top] = g * (label === top ? 0 - q : 1 - q); // 0 − q: a +0 for p = 1, as p − 1 gives
       } else {
         let sumA = 0;
         let others = 0;

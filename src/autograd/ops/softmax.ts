@@ -1,67 +1,8 @@
 import { allocate, type TypedArray } from "../../tensor/dtype.js";
 import { normalizeAxis, splitAtAxis } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
+import { sliceLse, type SliceLse } from "../log-sum-exp.js";
 import { record } from "../node.js";
-
-/**
- * The shift-invariant form of log Σ exp, shared by the softmax family and cross-entropy.
- * With m = x_k the (first) maximum of a slice and t = Σ_{j≠k} exp(x_j − m):
- *
- * ```text
- * log Σ_j exp(x_j) = m + log1p(t)
- * logSoftmax(x)_i  = (x_i − m) − log1p(t)       x_i − m is exact for the dominant class (0)
- * softmax(x)_k     = 1 / (1 + t)                 and 1 − softmax(x)_k = t / (1 + t) = q
- * ```
- *
- * Summing t without the dominant term keeps its digits (1 + t would round them away), and
- * `x_i − m` never adds m back, so a common offset of 1e8 changes nothing, and the dominant
- * class's log-probability, probability and gradient `p − 1 = −q` keep full relative
- * accuracy however close p is to 1. PyTorch 1.13 computes `x − (m + log Σ exp(x − m))`, which
- * loses them (CE([30, 0, 0], 0) 1e-3 off, CE([1e5 + 30, 1e5, 1e5], 0) = 0).
- */
-export interface SliceLse {
-  /** Index of the first maximum along the slice (0…len−1), or of the first NaN. */
-  k: number;
-  /** The maximum m (NaN when the slice holds one). */
-  m: number;
-  /** log1p(t): log Σ exp(x_j − m). */
-  l: number;
-  /** q = t / (1 + t) = 1 − softmax_k. */
-  q: number;
-}
-
-/**
- * {@link SliceLse} of the slice `x[base + i·stride]`, i < len, in double precision.
- * A slice of all −∞ (or holding +∞ and NaN-producing differences) gives NaN, as the maths
- * (0/0) does; a NaN anywhere makes everything NaN.
- */
-export function sliceLse(x: ArrayLike<number>, base: number, len: number, stride: number, out: SliceLse): void {
-  let k = 0;
-  let m = x[base];
-  if (!Number.isNaN(m)) {
-    for (let i = 1; i < len; i++) {
-      const v = x[base + i * stride];
-      if (Number.isNaN(v)) {
-        k = i;
-        m = v;
-        break;
-      }
-      if (v > m) {
-        m = v;
-        k = i;
-      }
-    }
-  }
-  let t = 0;
-  for (let i = 0; i < k; i++) t += Math.exp(x[base + i * stride] - m);
-  for (let i = k + 1; i < len; i++) t += Math.exp(x[base + i * stride] - m);
-  // −∞ − (−∞) and ∞ − ∞ are NaN: poison the slice, as the maths is undefined there.
-  if (m === Infinity || m === -Infinity) t = NaN;
-  out.k = k;
-  out.m = m;
-  out.l = Math.log1p(t);
-  out.q = t / (1 + t);
-}
 
 /** Per slice of `[outer, len, inner]`: the dominant index, the maximum, and q = 1 − softmax there. */
 interface Dominant {
@@ -102,7 +43,7 @@ function resolve(op: string, x: Tensor, axis: number): [number, number, number] 
 }
 
 /**
- * Log of the softmax along one axis, in the shift-invariant form (see {@link SliceLse}):
+ * Log of the softmax along one axis, in the shift-invariant form (see `SliceLse` in `log-sum-exp.ts`):
  * never overflows for ±1e4 logits, is unchanged by a common offset, and keeps the dominant
  * class's value to a few ulps (−1.8715e-13 for [30, 0, 0], exactly as the maths).
  *
@@ -142,7 +83,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
           const at = base + i * inner;
           gx[at] = gy[at] - Math.exp(xd[at] - m) * (1 - q) * s;
         }
-        gx[base + k * inner] = q * s - others;
+        gx[base + k * inner] = q * s - others + 0; // + 0: a +0 rather than −0 when p = 1
       }
     }
     return [gx];
@@ -150,7 +91,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 }
 
 /**
- * Softmax along one axis, in the shift-invariant form (see {@link SliceLse}): the dominant
+ * Softmax along one axis, in the shift-invariant form (see `SliceLse` in `log-sum-exp.ts`): the dominant
  * class's probability is 1/(1 + t), the others exp(xᵢ − m)/(1 + t).
  *
  * ```text
