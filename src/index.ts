@@ -2,7 +2,7 @@
 import { enableWasmKernels } from "./kernels/wasm.js";
 
 export { Tensor, type NestedArray, type TensorInit } from "./tensor/tensor.js";
-export { DEFAULT_DTYPE, type DType, type TypedArray } from "./tensor/dtype.js";
+export { DEFAULT_DTYPE, getDefaultDtype, setDefaultDtype, type DType, type TypedArray } from "./tensor/dtype.js";
 export { formatShape, type Shape } from "./tensor/shape.js";
 export {
   arange,
@@ -48,6 +48,11 @@ export { clone, flatten, squeeze, unsqueeze, view } from "./autograd/ops/shape.j
 export { gather, scatterAdd } from "./autograd/ops/gather.js";
 export { add_, copy_, div_, fill_, mul_, sub_, zero_, type AddInPlaceOptions } from "./autograd/ops/inplace.js";
 export { oneHot, type OneHotOptions } from "./tensor/one-hot.js";
+export { indexAdd, sumTo } from "./autograd/ops/shape.js";
+export { gradgradcheck, type GradgradcheckOptions } from "./autograd/gradcheck.js";
+export { gradOf, type GradOptions } from "./autograd/grad.js";
+export { grad, hessian, hvp, jacobian, jvp, valueAndGrad, vjp, type GradTransformOptions, type TensorFn } from "./autograd/transforms.js";
+export type { GraphBackwardFn } from "./autograd/node.js";
 
 export { kernels, setKernels, typescriptKernels, type Kernels } from "./kernels/index.js";
 export { enableWasmKernels, kernelInfo, wasmKernels, type EnableWasmOptions, type KernelInfo } from "./kernels/wasm.js";

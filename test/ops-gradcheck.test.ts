@@ -177,6 +177,11 @@ const cases: Record<string, Case[]> = {
     ["scatterAdd axis 0", (x, s) => scatterAdd(x, 0, new Tensor(new Float64Array([1, 1, 0]), [1, 3]), s), () => [r([2, 3], 92), r([1, 3], 93)]],
   ],
   cast: [["cast float32 → float64 round trip", (x) => cast(cast(x, "float32"), "float64"), () => [r([3], 50)]]],
+  sumTo: [
+    ["sumTo [3,1] from [2,3,4]", (x) => shapeOps.sumTo(x, [3, 1]), () => [r([2, 3, 4], 63)]],
+    ["sumTo [] from [2,3]", (x) => shapeOps.sumTo(x, []), () => [r([2, 3], 64)]],
+  ],
+  indexAdd: [["indexAdd axis 1, repeated", (x) => shapeOps.indexAdd(x, [2, 0, 2], 1, 4), () => [r([2, 3, 2], 65)]]],
 };
 
 /** Exported functions that are deliberately not differentiable. */

@@ -14,6 +14,9 @@ const identityOp = defineUnaryOp({
   backward(_x, _y, gy, gx) {
     gx.set(gy);
   },
+  derivative() {
+    return 1;
+  },
 });
 
 /**
@@ -44,6 +47,9 @@ const sigmoidKernel: UnaryKernel = {
   backward(x, _y, gy, gx) {
     // σ(x)·σ(−x), recomputed in double: 1 − σ(x) would cancel for x ≫ 0 (ACTIVATIONS.md §0.6).
     for (let i = 0; i < x.length; i++) gx[i] = gy[i] * (sigmoidScalar(x[i]) * sigmoidScalar(-x[i]));
+  },
+  derivative(x) {
+    return sigmoidOp(x).mul(sigmoidOp(x.neg()));
   },
 };
 const sigmoidOp = defineUnaryOp(sigmoidKernel);
@@ -81,6 +87,11 @@ const tanhKernel: UnaryKernel = {
   backward(x, _y, gy, gx) {
     // sech², not 1 − tanh²: same value, but keeps relative accuracy in the tails.
     for (let i = 0; i < x.length; i++) gx[i] = gy[i] * sech2(x[i]);
+  },
+  derivative(x) {
+    // sech²(x) = 4·σ(2x)·σ(−2x): accurate in the tails, unlike 1 − tanh².
+    const x2 = x.mul(2);
+    return sigmoidOp(x2).mul(sigmoidOp(x2.neg())).mul(4);
   },
 };
 const tanhOp = defineUnaryOp(tanhKernel);
@@ -120,6 +131,9 @@ const logSigmoidOp = defineUnaryOp({
   },
   backward(x, _y, gy, gx) {
     for (let i = 0; i < x.length; i++) gx[i] = gy[i] * sigmoidScalar(-x[i]);
+  },
+  derivative(x) {
+    return sigmoidOp(x.neg());
   },
 });
 

@@ -1,10 +1,10 @@
 import { full } from "../tensor/creation.js";
-import type { TypedArray } from "../tensor/dtype.js";
+import { checkDType, getDefaultDtype, type DType, type TypedArray } from "../tensor/dtype.js";
 import { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
 import { Activation, overriddenForward, type InitHint } from "./activation.js";
 import { booleanOption, checkOptionKeys, countOption, finiteOption } from "../util/options.js";
-import { defineParamOp, type ParamArrays, type ParamGrads, type ParamOp } from "./param-op.js";
+import { defineParamOp, type ParamArrays, type ParamGrads, type ParamOp, type ParamPartials } from "./param-op.js";
 
 /**
  * A fused element-wise activation with a hand-written derivative and optional trainable
@@ -26,6 +26,22 @@ export interface ActivationDefinition<K extends string = never> {
    * parameter whose `gp.k` is not null; typegrad sums `gp.k` over the elements sharing it.
    */
   backward(x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray | null, p: ParamArrays<K>, gp: ParamGrads<K>): void;
+  /**
+   * Optional: the same derivatives as `backward`, written with tensor ops — `x` is ∂f/∂x and
+   * each parameter's entry ∂f/∂parameter (numbers for constants). With it, the activation
+   * is twice differentiable (`createGraph`, `gradgradcheck`); without it, `createGraph`
+   * through the activation throws an Error naming it.
+   *
+   * @example
+   * ```ts
+   * // f(x) = x·tanh(a·x):  ∂f/∂x = tanh(ax) + a·x·sech²(ax),  ∂f/∂a = x²·sech²(ax)
+   * derivative: (x, _y, { a }) => {
+   *   const t = tanh(x.mul(a)), s2 = t.mul(t).neg().add(1);
+   *   return { x: t.add(x.mul(a).mul(s2)), a: x.mul(x).mul(s2) };
+   * },
+   * ```
+   */
+  derivative?(x: Tensor, y: Tensor, p: { readonly [P in K]: Tensor }): ParamPartials<K>;
 }
 
 /** Options of a module class made by {@link defineActivation}. */
@@ -36,6 +52,8 @@ export interface DefinedActivationOptions<K extends string = string> {
   init?: { readonly [P in K]?: number };
   /** Learn the parameters (Parameters) or keep them fixed (buffers). Default `true`. */
   trainable?: boolean;
+  /** dtype of the parameters. Default {@link getDefaultDtype} (float32); a `Dense` passes its own. */
+  dtype?: DType;
 }
 
 /** An activation module made by {@link defineActivation}: one tensor field per parameter. */
@@ -94,12 +112,18 @@ export function defineActivation<K extends string = never>(definition: Activatio
     params: names,
     forward: (x, y, p) => definition.forward(x, y, p),
     backward: (x, y, gy, gx, p, gp) => definition.backward(x, y, gy, gx, p, gp),
+    partials: definition.derivative === undefined ? undefined : (x, y, p) => definition.derivative!(x, y, p),
+    graphHint:
+      `activation "${name}" (defineActivation with a hand-written backward) has no tensor-op derivative; ` +
+      "add derivative(x, y, params) returning { x: ∂f/∂x, <param>: ∂f/∂param } built from tensor ops to its definition " +
+      "to make it twice differentiable",
   });
 
   class Defined extends Activation {
     static readonly fn = fn;
     constructor(options: DefinedActivationOptions<K> = {}) {
-      checkOptionKeys(name, options, ["numParameters", "init", "trainable"]);
+      checkOptionKeys(name, options, ["numParameters", "init", "trainable", "dtype"]);
+      const dtype = checkDType(name, options.dtype ?? getDefaultDtype());
       const n = countOption(name, "numParameters", options.numParameters ?? 1);
       const trainable = booleanOption(name, "trainable", options.trainable ?? true);
       const init: { readonly [P in K]?: number } = options.init ?? {};
@@ -112,7 +136,7 @@ export function defineActivation<K extends string = never>(definition: Activatio
       });
       const self = this as unknown as Record<string, Tensor>;
       for (const k of names) {
-        const t = full([n], values[k]);
+        const t = full([n], values[k], { dtype });
         self[k] = trainable ? new Parameter(t) : t;
       }
     }

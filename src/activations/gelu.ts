@@ -2,6 +2,7 @@
 // entry point (the engine's tensor ↔ ops import cycle otherwise starts in the middle).
 import "../tensor/tensor.js";
 import { defineUnaryOp } from "../autograd/define-op.js";
+import { sigmoid } from "./basic.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { erfc } from "./erf.js";
 import { checkOptionKeys, choiceOption } from "../util/options.js";
@@ -61,6 +62,37 @@ const geluErfOp = defineUnaryOp({
       gx[i] = gy[i] * d;
     }
   },
+  derivative(x) {
+    // Φ(x) + x·φ(x)
+    return normalCdfOp(x).add(x.mul(normalPdf(x)));
+  },
+});
+
+/** φ(x) = e^(−x²/2) / √(2π), as tensor ops. */
+function normalPdf(x: Tensor): Tensor {
+  return x.mul(x).mul(-0.5).exp().mul(INV_SQRT_2PI);
+}
+
+/** Φ(x), the standard normal CDF, as a differentiable op (Φ′ = φ); used by GELU's derivative. */
+const normalCdfOp = defineUnaryOp({
+  name: "normalCdf",
+  forward(x, y) {
+    const cp = new Float64Array(2);
+    for (let i = 0; i < x.length; i++) {
+      normalCdfPdf(x[i], cp);
+      y[i] = cp[0];
+    }
+  },
+  backward(x, _y, gy, gx) {
+    const cp = new Float64Array(2);
+    for (let i = 0; i < x.length; i++) {
+      normalCdfPdf(x[i], cp);
+      gx[i] = gy[i] * cp[1];
+    }
+  },
+  derivative(x) {
+    return normalPdf(x);
+  },
 });
 
 /** 2u = 2·√(2/π)·(x + κx³) of the tanh form, so that ½(1 + tanh u) = σ(2u). */
@@ -92,6 +124,13 @@ const geluTanhOp = defineUnaryOp({
       }
       gx[i] = gy[i] * d;
     }
+  },
+  derivative(x) {
+    // s + 2x·s·σ(−t)·√(2/π)·(1 + 3κx²),  t = 2√(2/π)(x + κx³), s = σ(t)
+    const t = x.add(x.pow(3).mul(KAPPA)).mul(2 * SQRT_2_OVER_PI);
+    const s = sigmoid(t);
+    const du = x.mul(x).mul(3 * KAPPA).add(1).mul(2 * SQRT_2_OVER_PI);
+    return s.add(x.mul(s).mul(sigmoid(t.neg())).mul(du));
   },
 });
 

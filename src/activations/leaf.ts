@@ -1,4 +1,5 @@
 import type { Tensor } from "../tensor/tensor.js";
+import { sigmoid } from "./basic.js";
 import { defineParamOp } from "./param-op.js";
 import { mul0, sigmoidScalar } from "./scalar.js";
 
@@ -55,6 +56,15 @@ const leafExtendedOp = defineParamOp({
       if (gp.p3 !== null) gp.p3[i] = nan ? NaN : g * mul0(ass, v);
       if (gp.p4 !== null) gp.p4[i] = g;
     }
+  },
+  partials(x, _y, { p1, p2, p3 }) {
+    // a = p₁x + p₂, z = p₃x, s = σ(z), s′ = σ(z)σ(−z):
+    // ∂x = p₁s + a·s′·p₃, ∂p₁ = x·s, ∂p₂ = s, ∂p₃ = a·s′·x, ∂p₄ = 1
+    const a = x.mul(p1).add(p2);
+    const z = x.mul(p3);
+    const s = sigmoid(z);
+    const ass = a.mul(s.mul(sigmoid(z.neg())));
+    return { x: s.mul(p1).add(ass.mul(p3)), p1: x.mul(s), p2: s, p3: ass.mul(x), p4: 1 };
   },
 });
 

@@ -1,4 +1,5 @@
 import { full } from "../tensor/creation.js";
+import { checkDType, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
@@ -24,6 +25,8 @@ export interface LEAFOptions {
    * `"tanh"` or `"sigmoid"`; see {@link LEAF_PRESETS}.
    */
   initAs?: LeafPreset;
+  /** dtype of the parameters. Default {@link getDefaultDtype} (float32); a `Dense` passes its own. */
+  dtype?: DType;
 }
 
 /**
@@ -68,12 +71,14 @@ export class LEAF extends Activation {
 
   /**
    * @param options - `form` (default `"article"`), `alpha` (default 0.25, article form),
-   * `numParameters` (default 1), `initAs` (default `"relu"`, extended form)
+   * `numParameters` (default 1), `initAs` (default `"relu"`, extended form), `dtype` (default
+   * {@link getDefaultDtype})
    * @throws Error when an option has a bad value, an option is unknown, or an option of
    * the other form is given (`alpha` with `"extended"`, `initAs` with `"article"`)
    */
   constructor(options: LEAFOptions = {}) {
-    checkOptionKeys("LEAF", options, ["form", "alpha", "numParameters", "initAs"]);
+    checkOptionKeys("LEAF", options, ["form", "alpha", "numParameters", "initAs", "dtype"]);
+    const dtype = checkDType("LEAF", options.dtype ?? getDefaultDtype());
     const form = choiceOption("LEAF", "form", options.form ?? "article", ["article", "extended"] as const);
     const n = countOption("LEAF", "numParameters", options.numParameters ?? 1);
     let config: { [key: string]: string | number };
@@ -96,12 +101,12 @@ export class LEAF extends Activation {
     this.form = form;
     this.#options = config;
     if (form === "article") {
-      this.alpha = new Parameter(full([n], init[0]));
+      this.alpha = new Parameter(full([n], init[0], { dtype }));
     } else {
-      this.p1 = new Parameter(full([n], init[0]));
-      this.p2 = new Parameter(full([n], init[1]));
-      this.p3 = new Parameter(full([n], init[2]));
-      this.p4 = new Parameter(full([n], init[3]));
+      this.p1 = new Parameter(full([n], init[0], { dtype }));
+      this.p2 = new Parameter(full([n], init[1], { dtype }));
+      this.p3 = new Parameter(full([n], init[2], { dtype }));
+      this.p4 = new Parameter(full([n], init[3], { dtype }));
     }
   }
 
@@ -111,7 +116,7 @@ export class LEAF extends Activation {
   }
 
   override spec(): ModuleSpec {
-    return { type: "LEAF", options: { ...this.#options } };
+    return { type: "LEAF", options: { ...this.#options, dtype: (this.alpha ?? this.p1!).dtype } };
   }
 }
 

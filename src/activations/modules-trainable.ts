@@ -1,4 +1,5 @@
 import { full } from "../tensor/creation.js";
+import { checkDType, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
 import { registerModule, type ModuleSpec } from "../layers/spec.js";
@@ -15,6 +16,8 @@ export interface SwishOptions {
   trainable?: boolean;
   /** 1 for one shared β, or the size of the input's last axis for one β per feature. Default 1. */
   numParameters?: number;
+  /** dtype of β. Default {@link getDefaultDtype} (float32); a `Dense` passes its own. */
+  dtype?: DType;
 }
 
 /**
@@ -41,17 +44,19 @@ export class Swish extends Activation {
   readonly #init: number;
 
   /**
-   * @param options - `beta` (default 1), `trainable` (default true), `numParameters` (default 1)
+   * @param options - `beta` (default 1), `trainable` (default true), `numParameters` (default 1),
+   *   `dtype` (default {@link getDefaultDtype})
    * @throws Error when `beta` is not finite, `numParameters` is not an integer ≥ 1,
    * `trainable` is not a boolean, or an option is unknown
    */
   constructor(options: SwishOptions = {}) {
-    checkOptionKeys("Swish", options, ["beta", "trainable", "numParameters"]);
+    checkOptionKeys("Swish", options, ["beta", "trainable", "numParameters", "dtype"]);
+    const dtype = checkDType("Swish", options.dtype ?? getDefaultDtype());
     const init = finiteOption("Swish", "beta", options.beta ?? 1);
     const trainable = booleanOption("Swish", "trainable", options.trainable ?? true);
     const n = countOption("Swish", "numParameters", options.numParameters ?? 1);
     super("swish", overriddenForward("Swish"), { initHint: "he", config: { beta: init, trainable, numParameters: n } });
-    const value = full([n], init);
+    const value = full([n], init, { dtype });
     this.beta = trainable ? new Parameter(value) : value;
     this.#init = init;
   }
@@ -62,7 +67,7 @@ export class Swish extends Activation {
 
   override spec(): ModuleSpec {
     const trainable = this.beta instanceof Parameter;
-    return { type: "Swish", options: { beta: this.#init, trainable, numParameters: this.beta.size } };
+    return { type: "Swish", options: { beta: this.#init, trainable, numParameters: this.beta.size, dtype: this.beta.dtype } };
   }
 }
 
@@ -72,6 +77,8 @@ export interface PReLUOptions {
   numParameters?: number;
   /** Initial slope. Default 0.25, as He et al. 2015 and PyTorch. */
   init?: number;
+  /** dtype of the slopes. Default {@link getDefaultDtype} (float32); a `Dense` passes its own. */
+  dtype?: DType;
 }
 
 /**
@@ -92,16 +99,17 @@ export class PReLU extends Activation {
   weight: Parameter;
 
   /**
-   * @param options - `numParameters` (default 1), `init` (default 0.25)
+   * @param options - `numParameters` (default 1), `init` (default 0.25), `dtype` (default {@link getDefaultDtype})
    * @throws Error when `numParameters` is not an integer ≥ 1, `init` is not finite, or an
    * option is unknown
    */
   constructor(options: PReLUOptions = {}) {
-    checkOptionKeys("PReLU", options, ["numParameters", "init"]);
+    checkOptionKeys("PReLU", options, ["numParameters", "init", "dtype"]);
+    const dtype = checkDType("PReLU", options.dtype ?? getDefaultDtype());
     const n = countOption("PReLU", "numParameters", options.numParameters ?? 1);
     const init = finiteOption("PReLU", "init", options.init ?? 0.25);
     super("prelu", overriddenForward("PReLU"), { initHint: "he", config: { numParameters: n, init } });
-    this.weight = new Parameter(full([n], init));
+    this.weight = new Parameter(full([n], init, { dtype }));
   }
 
   override forward(x: Tensor): Tensor {
@@ -110,7 +118,7 @@ export class PReLU extends Activation {
 
   override spec(): ModuleSpec {
     const config = this.config;
-    return { type: "PReLU", options: { numParameters: config.numParameters ?? 1, init: config.init ?? 0.25 } };
+    return { type: "PReLU", options: { numParameters: config.numParameters ?? 1, init: config.init ?? 0.25, dtype: this.weight.dtype } };
   }
 }
 

@@ -1,4 +1,6 @@
 import { commonDType, record } from "../autograd/node.js";
+import { mul } from "../autograd/ops/binary.js";
+import { sumTo } from "../autograd/ops/shape.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -29,7 +31,17 @@ export interface ParamKernel<K extends string> {
    * `gp[k]` is not null, `gp[k][i] = gy[i]·∂f/∂k` at element `i`.
    */
   backward(x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray | null, p: ParamArrays<K>, gp: ParamGrads<K>): void;
+  /**
+   * The same partial derivatives as `backward`, written with tensor ops (a number for a
+   * constant): `x` is ∂f/∂x and each parameter's entry ∂f/∂parameter, element-wise (the
+   * parameter tensors, of shape [1] or [features], broadcast against `x`). Used only by
+   * `createGraph` (higher-order gradients); without it, `createGraph` through the op throws.
+   */
+  partials?(x: Tensor, y: Tensor, p: { readonly [P in K]: Tensor }): ParamPartials<K>;
 }
+
+/** ∂f/∂x and ∂f/∂parameter as tensors (see {@link ParamKernel.partials}). */
+export type ParamPartials<K extends string> = { readonly x: Tensor | number } & { readonly [P in K]: Tensor | number };
 
 /** A differentiable activation with parameters, made by {@link defineParamOp}. */
 export type ParamOp<K extends string> = (x: Tensor, params: { readonly [P in K]: Tensor | number }) => Tensor;
@@ -94,7 +106,8 @@ function reduceToParam(g: Float64Array, p: Tensor): TypedArray {
  * @throws (from the returned function) Error when a parameter is missing or its size
  * does not fit, or dtypes differ
  */
-export function defineParamOp<K extends string>(kernel: ParamKernel<K>): ParamOp<K> {
+export function defineParamOp<K extends string>(kernel: ParamKernel<K> & { readonly graphHint?: string }): ParamOp<K> {
+  const partials = kernel.partials?.bind(kernel);
   const op = (x: Tensor, params: { readonly [P in K]: Tensor | number }): Tensor => {
     if (!(x instanceof Tensor)) throw new Error(`${kernel.name}: expected a Tensor, got ${typeof x}`);
     if (params === null || typeof params !== "object") {
@@ -116,7 +129,15 @@ export function defineParamOp<K extends string>(kernel: ParamKernel<K>): ParamOp
       kernel.params.forEach((k, j) => (gp[k] = needsGrad[j + 1] ? new Float64Array(n) : null));
       kernel.backward(x.data, y, gy, gx, p, gp);
       return [gx, ...kernel.params.map((k, j) => (gp[k] === null ? null : reduceToParam(gp[k], tensors[j])))];
-    });
+    }, partials === undefined ? undefined : (gy, out, needs) => {
+      const byName = {} as Record<K, Tensor>;
+      kernel.params.forEach((k, j) => (byName[k] = tensors[j]));
+      const d = partials(x, out, byName);
+      return [
+        needs[0] ? sumTo(mul(gy, d.x), x.shape) : null,
+        ...kernel.params.map((k, j) => (needs[j + 1] ? sumTo(mul(gy, d[k]), tensors[j].shape) : null)),
+      ];
+    }, kernel.graphHint ?? `declare partials(x, y, p) (the derivatives as tensor ops) in its defineParamOp kernel "${kernel.name}"`);
   };
   Object.defineProperty(op, "name", { value: kernel.name });
   return op;

@@ -1,4 +1,5 @@
 import type { Tensor } from "../tensor/tensor.js";
+import { where } from "../autograd/ops/compare.js";
 import { defineParamOp, type ParamKernel } from "./param-op.js";
 
 /** PReLU's kernel; LEAF's article form has the same maths under its own name. */
@@ -18,6 +19,11 @@ function preluKernel<K extends string>(name: string, param: K): ParamKernel<K> {
       }
       const ga = gp[param];
       if (ga !== null) for (let i = 0; i < x.length; i++) ga[i] = x[i] > 0 ? 0 : gy[i] * x[i];
+    },
+    partials(x, _y, p) {
+      // ∂/∂x = [x > 0] + [x ≤ 0]·a,  ∂/∂a = [x ≤ 0]·x (the same mask as backward)
+      const positive = x.gt(0);
+      return { x: where(positive, 1, p[param]), [param]: where(positive, 0, x) } as { x: Tensor } & { [P in K]: Tensor };
     },
   };
 }

@@ -2,6 +2,7 @@
 // entry point (the engine's tensor ↔ ops import cycle otherwise starts in the middle).
 import "../tensor/tensor.js";
 import { defineUnaryOp, type UnaryKernel } from "../autograd/define-op.js";
+import { where } from "../autograd/ops/compare.js";
 import type { LinearEpilogue } from "../autograd/ops/linear-fused.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { finiteOption } from "../util/options.js";
@@ -28,6 +29,9 @@ const reluKernel: UnaryKernel = {
       const v = x[i];
       gx[i] = v > 0 ? gy[i] : v <= 0 ? 0 : NaN;
     }
+  },
+  derivative(x) {
+    return x.gt(0);
   },
 };
 const reluOp = defineUnaryOp(reluKernel);
@@ -72,6 +76,9 @@ const leakyReluOp = defineUnaryOp<{ negativeSlope: number }>({
       gx[i] = v > 0 ? gy[i] : v <= 0 ? negativeSlope * gy[i] : NaN;
     }
   },
+  derivative(x, _y, { negativeSlope }) {
+    return x.gt(0).mul(1 - negativeSlope).add(negativeSlope);
+  },
 });
 
 /**
@@ -107,6 +114,10 @@ function eluKernel(name: string) {
     },
     backward(x, _y, gy, gx, { scale, scaleAlpha }) {
       for (let i = 0; i < x.length; i++) gx[i] = gy[i] * (x[i] > 0 ? scale : scaleAlpha * Math.exp(x[i]));
+    },
+    derivative(x, _y, { scale, scaleAlpha }) {
+      // exp of min(x, 0): the branch not taken never overflows into ∞·0.
+      return where(x.gt(0), scale, x.clamp(-Infinity, 0).exp().mul(scaleAlpha));
     },
   });
 }

@@ -2,6 +2,8 @@
 // entry point (the engine's tensor ↔ ops import cycle otherwise starts in the middle).
 import "../tensor/tensor.js";
 import { defineUnaryOp } from "../autograd/define-op.js";
+import { where } from "../autograd/ops/compare.js";
+import { sigmoid, tanh } from "./basic.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { checkOptionKeys, positiveOption } from "../util/options.js";
 import { sech2, sigmoidScalar, softplusScalar, swishDx, swishValue } from "./scalar.js";
@@ -13,6 +15,11 @@ const siluOp = defineUnaryOp({
   },
   backward(x, _y, gy, gx) {
     for (let i = 0; i < x.length; i++) gx[i] = gy[i] * swishDx(x[i], 1);
+  },
+  derivative(x) {
+    // σ(x) + x·σ(x)·σ(−x)
+    const s = sigmoid(x);
+    return s.mul(x.mul(sigmoid(x.neg())).add(1));
   },
 });
 
@@ -53,6 +60,10 @@ const softplusOp = defineUnaryOp<{ beta: number; threshold: number }>({
       const bx = beta * x[i];
       gx[i] = bx > threshold ? gy[i] : gy[i] * sigmoidScalar(bx);
     }
+  },
+  derivative(x, _y, { beta, threshold }) {
+    const bx = x.mul(beta);
+    return where(bx.gt(threshold), 1, sigmoid(bx));
   },
 });
 
@@ -131,6 +142,13 @@ const mishOp = defineUnaryOp({
       }
       gx[i] = gy[i] * d;
     }
+  },
+  derivative(x) {
+    // tanh(sp) + x·σ(x)·sech²(sp), sp = softplus(x), sech²(u) = 4·σ(2u)·σ(−2u)
+    const sp = softplusOp(x, { beta: 1, threshold: Infinity });
+    const sp2 = sp.mul(2);
+    const sech2sp = sigmoid(sp2).mul(sigmoid(sp2.neg())).mul(4);
+    return tanh(sp).add(x.mul(sigmoid(x)).mul(sech2sp));
   },
 });
 

@@ -3,6 +3,7 @@
 import { Tensor } from "../tensor/tensor.js";
 import { defineUnaryOp } from "../autograd/define-op.js";
 import { finiteOption } from "../util/options.js";
+import { sigmoid } from "./basic.js";
 import { defineParamOp } from "./param-op.js";
 import { swishDbeta, swishDx, swishValue } from "./scalar.js";
 
@@ -14,7 +15,18 @@ const swishFixedOp = defineUnaryOp<{ beta: number }>({
   backward(x, _y, gy, gx, { beta }) {
     for (let i = 0; i < x.length; i++) gx[i] = gy[i] * swishDx(x[i], beta);
   },
+  derivative(x, _y, { beta }) {
+    return swishPartials(x, beta).x;
+  },
 });
+
+/** ∂/∂x = σ(βx) + βx·σ(βx)·σ(−βx),  ∂/∂β = x²·σ(βx)·σ(−βx), as tensor ops. */
+function swishPartials(x: Tensor, beta: Tensor | number): { x: Tensor; beta: Tensor } {
+  const bx = x.mul(beta);
+  const s = sigmoid(bx);
+  const ss = s.mul(sigmoid(bx.neg()));
+  return { x: s.add(bx.mul(ss)), beta: x.mul(x).mul(ss) };
+}
 
 const swishParamOp = defineParamOp({
   name: "swish",
@@ -26,6 +38,9 @@ const swishParamOp = defineParamOp({
     if (gx !== null) for (let i = 0; i < x.length; i++) gx[i] = gy[i] * swishDx(x[i], beta[i]);
     const gb = gp.beta;
     if (gb !== null) for (let i = 0; i < x.length; i++) gb[i] = gy[i] * swishDbeta(x[i], beta[i]);
+  },
+  partials(x, _y, { beta }) {
+    return swishPartials(x, beta);
   },
 });
 

@@ -3,6 +3,8 @@ import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { broadcastShapes, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { commonDType, record } from "./node.js";
+import { mul } from "./ops/binary.js";
+import { sumTo as sumToShape } from "./ops/shape.js";
 
 /** A tensor, or a plain number that takes the other operand's dtype. */
 export type TensorLike = Tensor | number;
@@ -21,6 +23,14 @@ export interface UnaryKernel<P = void> {
   forward(x: TypedArray, y: TypedArray, params: P): void;
   /** Writes `gx[i] = gy[i] · f'(x[i])`; `y` is the forward result, for derivatives cheaper from it. */
   backward(x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray, params: P): void;
+  /**
+   * f'(x) written with tensor ops (a number for a constant), the same derivative as
+   * `backward`; `y` is the op's output tensor. Used only by `createGraph` (higher-order
+   * gradients): the recorded backward is `gy · derivative(x, y)`, itself differentiable.
+   * Without it, `createGraph` through this op throws, naming it. A piecewise-constant
+   * derivative is a constant tensor (no graph), so the next derivative there is 0.
+   */
+  derivative?(x: Tensor, y: Tensor, params: P): Tensor | number;
 }
 
 /** A differentiable element-wise function made by {@link defineUnaryOp}. */
@@ -49,11 +59,19 @@ export function defineUnaryOp<P = void>(kernel: UnaryKernel<P>): UnaryOp<P> {
     if (!(x instanceof Tensor)) throw new Error(`${kernel.name}: expected a Tensor, got ${typeof x}`);
     const y = allocate(x.dtype, x.size);
     kernel.forward(x.data, y, params);
-    return record(y, x.shape, [x], kernel.name, (gy) => {
-      const gx = allocate(x.dtype, x.size);
-      kernel.backward(x.data, y, gy, gx, params);
-      return [gx];
-    });
+    return record(
+      y,
+      x.shape,
+      [x],
+      kernel.name,
+      (gy) => {
+        const gx = allocate(x.dtype, x.size);
+        kernel.backward(x.data, y, gy, gx, params);
+        return [gx];
+      },
+      kernel.derivative === undefined ? undefined : (gy, out) => [mul(gy, kernel.derivative!(x, out, params))],
+      `declare derivative(x, y) (f' as tensor ops) in its defineUnaryOp kernel "${kernel.name}"`,
+    );
   }) as UnaryOp<P>;
 }
 
@@ -74,6 +92,12 @@ export interface BinaryKernel {
   forward(a: TypedArray, b: TypedArray, y: TypedArray): void;
   /** Writes `ga[i] = gy[i] · ∂f/∂a` and `gb[i] = gy[i] · ∂f/∂b`. */
   backward(a: TypedArray, b: TypedArray, y: TypedArray, gy: TypedArray, ga: TypedArray, gb: TypedArray): void;
+  /**
+   * The same as `backward`, written with tensor ops (used only by `createGraph`): returns
+   * `gy · ∂f/∂a` and `gy · ∂f/∂b` in the broadcast output's shape (the wrapper sums them
+   * back to each input's shape), or `null` where `needs` is false. `y` is the output tensor.
+   */
+  gradients?(a: Tensor, b: Tensor, y: Tensor, gy: Tensor, needs: readonly boolean[]): readonly [Tensor | null, Tensor | null];
 }
 
 /** Wraps a number as a constant scalar tensor of `like`'s dtype. */
@@ -105,11 +129,24 @@ export function defineBinaryOp(kernel: BinaryKernel): (a: TensorLike, b: TensorL
     const bd = sameShape(b.shape, shape) ? b.data : broadcastTo(b.data, b.shape, shape);
     const y = allocate(a.dtype, ad.length);
     kernel.forward(ad, bd, y);
-    return record(y, shape, [a, b], kernel.name, (gy) => {
-      const ga = allocate(a.dtype, gy.length);
-      const gb = allocate(a.dtype, gy.length);
-      kernel.backward(ad, bd, y, gy, ga, gb);
-      return [sumTo(ga, shape, a.shape), sumTo(gb, shape, b.shape)];
-    });
+    return record(
+      y,
+      shape,
+      [a, b],
+      kernel.name,
+      (gy) => {
+        const ga = allocate(a.dtype, gy.length);
+        const gb = allocate(a.dtype, gy.length);
+        kernel.backward(ad, bd, y, gy, ga, gb);
+        return [sumTo(ga, shape, a.shape), sumTo(gb, shape, b.shape)];
+      },
+      kernel.gradients === undefined
+        ? undefined
+        : (gy, out, needs) => {
+            const [ga, gb] = kernel.gradients!(a, b, out, gy, needs);
+            return [ga === null ? null : sumToShape(ga, a.shape), gb === null ? null : sumToShape(gb, b.shape)];
+          },
+      `declare gradients(a, b, y, gy) (the backward as tensor ops) in its defineBinaryOp kernel "${kernel.name}"`,
+    );
   });
 }

@@ -1,13 +1,21 @@
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { backwardCreateGraph } from "./grad.js";
 import type { AccumulatingBackwardFn, GradNode } from "./node.js";
 import { lastInPlaceOp, versionOf } from "./version.js";
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
-  /** Keep the graph after this call, so `backward()` can run through it again. Default `false`. */
+  /** Keep the graph after this call, so `backward()` can run through it again. Default: `createGraph`. */
   retainGraph?: boolean;
+  /**
+   * Record the backward pass as differentiable tensor ops, so each `p.grad` has a graph and
+   * can be differentiated again (second derivatives, gradient penalties). Default `false`
+   * (the fast typed-array backward). Throws, naming the op, when an op on the path has no
+   * differentiable backward.
+   */
+  createGraph?: boolean;
 }
 
 /**
@@ -32,6 +40,10 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
     );
   }
   checkNotFreed(root);
+  if (options.createGraph === true) {
+    backwardCreateGraph(root, gradient, options.retainGraph ?? true);
+    return;
+  }
   let seed: TypedArray;
   if (gradient === undefined || gradient === null) {
     if (root.size !== 1) {
@@ -139,7 +151,7 @@ function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {
  * @throws Error naming the op and the in-place op when an input or the output of `node`
  *   was changed in place after the node was recorded (its backward would read the new values)
  */
-function checkVersions(output: Tensor, node: GradNode): void {
+export function checkVersions(output: Tensor, node: GradNode): void {
   const saved = node.versions;
   if (saved === undefined) return;
   const n = node.inputs.length;
@@ -157,7 +169,8 @@ function checkVersions(output: Tensor, node: GradNode): void {
   }
 }
 
-function checkNotFreed(t: Tensor): void {
+/** @throws Error when `t`'s graph was freed by an earlier backward. */
+export function checkNotFreed(t: Tensor): void {
   if (t.graphFreed) {
     throw new Error(
       "backward: the graph behind this tensor was freed by an earlier backward(); " +
@@ -172,8 +185,22 @@ function checkNotFreed(t: Tensor): void {
  * counts, per leaf, the graph edges into it.
  */
 export function topologicalOrder(root: Tensor, leafUses?: Map<Tensor, number>): Tensor[] {
+  return topologicalOrderOf([root], leafUses);
+}
+
+/** {@link topologicalOrder} of several roots at once: every tensor appears once. */
+export function topologicalOrderOf(roots: readonly Tensor[], leafUses?: Map<Tensor, number>): Tensor[] {
   const order: Tensor[] = [];
-  const visited = new Set<Tensor>([root]);
+  const visited = new Set<Tensor>();
+  for (const root of roots) {
+    if (visited.has(root)) continue;
+    visited.add(root);
+    visitFrom(root, visited, order, leafUses);
+  }
+  return order;
+}
+
+function visitFrom(root: Tensor, visited: Set<Tensor>, order: Tensor[], leafUses?: Map<Tensor, number>): void {
   const stack: Tensor[] = [root];
   const nextInput: number[] = [0];
   while (stack.length > 0) {
@@ -197,7 +224,6 @@ export function topologicalOrder(root: Tensor, leafUses?: Map<Tensor, number>): 
       order.push(t);
     }
   }
-  return order;
 }
 
 /** The number of recorded nodes reachable from `root` (0 once `backward()` has freed them). */

@@ -26,6 +26,15 @@ export type AccumulatingBackwardFn = (
   accumulateInto?: readonly (TypedArray | null)[],
 ) => readonly (TypedArray | null)[];
 
+/**
+ * The same gradient as a {@link BackwardFn}, written with tensor ops so that it is itself
+ * recorded and can be differentiated again (used only by `backward({ createGraph: true })`
+ * and `grad(…, { createGraph: true })`). Given dL/d(output) as a tensor of the output's
+ * shape and the output tensor itself (for derivatives cheaper from it), returns dL/d(input)
+ * per input, each of that input's shape, or `null` for no gradient.
+ */
+export type GraphBackwardFn = (gradOutput: Tensor, output: Tensor, needsGrad: readonly boolean[]) => readonly (Tensor | null)[];
+
 /** The record an operation leaves on its output so that `backward()` can reach its inputs. */
 export interface GradNode {
   /** Operation name, for error messages and graph dumps only; never dispatched on. */
@@ -37,6 +46,13 @@ export interface GradNode {
    * recorded; `backward()` refuses to run this node if one changed since.
    */
   readonly versions?: readonly number[];
+  /**
+   * The differentiable form of `backward`, or undefined when the op has none; then
+   * `createGraph` through this node throws (see `missingGraphBackward`), naming `op`.
+   */
+  readonly graphBackward?: GraphBackwardFn;
+  /** Said by the error when `graphBackward` is missing: what to add to make this op twice differentiable. */
+  readonly graphHint?: string;
 }
 
 /**
@@ -44,6 +60,9 @@ export interface GradNode {
  * is on and any input requires grad, attaches a node so `backward()` can reach the inputs.
  *
  * @param data - the op's result, freshly allocated (never an input's array)
+ * @param graphBackward - the same backward written with tensor ops, for higher-order
+ * gradients; omit only when the op cannot be differentiated twice (then `graphHint` says
+ * what is missing)
  */
 export function record(
   data: TypedArray,
@@ -51,6 +70,8 @@ export function record(
   inputs: readonly Tensor[],
   op: string,
   backward: BackwardFn,
+  graphBackward?: GraphBackwardFn,
+  graphHint?: string,
 ): Tensor {
   let requiresGrad = false;
   if (isGradEnabled()) {
@@ -65,7 +86,7 @@ export function record(
   const versions = new Array<number>(inputs.length + 1);
   for (let k = 0; k < inputs.length; k++) versions[k] = versionOf(inputs[k].data);
   versions[inputs.length] = versionOf(data);
-  return new Tensor(data, shape, { requiresGrad, node: { op, inputs, backward, versions } });
+  return new Tensor(data, shape, { requiresGrad, node: { op, inputs, backward, graphBackward, graphHint, versions } });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { checkDType, type DType } from "../tensor/dtype.js";
+import { checkDType, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import { tensor } from "../tensor/creation.js";
 import type { Generator } from "../tensor/random.js";
 import { resolveRng, type Dataset, type SeedOptions } from "./dataset.js";
@@ -52,11 +52,11 @@ function finishSklearn(points: number[][], labels: number[], rng: Generator, noi
  * x = [[0,0],[0,1],[1,0],[1,1]],   y = [[0],[1],[1],[0]]
  * ```
  *
- * @param options - `dtype` default `'float32'`
+ * @param options - `dtype` default `getDefaultDtype()` (float32)
  * @returns `x` of shape [4, 2], `y` of shape [4, 1]
  */
 export function xor(options: { dtype?: DType } = {}): Dataset {
-  const dtype = checkDType("xor", options.dtype ?? "float32");
+  const dtype = checkDType("xor", options.dtype ?? getDefaultDtype());
   return {
     x: tensor([[0, 0], [0, 1], [1, 0], [1, 1]], { dtype }),
     y: tensor([[0], [1], [1], [0]], { dtype }),
@@ -82,7 +82,7 @@ export interface SpiralsOptions extends ToyOptions {
  * ```
  *
  * @see https://cs231n.github.io/neural-networks-case-study/
- * @param options - `classes` 3, `pointsPerClass` 100, `noise` 0.2, `seed` / `rng`, `dtype` float32
+ * @param options - `classes` 3, `pointsPerClass` 100, `noise` 0.2, `seed` / `rng`, `dtype` getDefaultDtype() (float32)
  * @returns `x` of shape [classes·P, 2] (arm by arm), `y` of shape [classes·P] holding the class index
  * @throws Error for a count that is not an integer ≥ 1, a negative noise, or bad seed options
  */
@@ -90,7 +90,7 @@ export function spirals(options: SpiralsOptions = {}): Dataset {
   const classes = checkCount("spirals", "classes", options.classes ?? 3);
   const per = checkCount("spirals", "pointsPerClass", options.pointsPerClass ?? 100);
   const noise = checkNoise("spirals", options.noise ?? 0.2);
-  const dtype = checkDType("spirals", options.dtype ?? "float32");
+  const dtype = checkDType("spirals", options.dtype ?? getDefaultDtype());
   const rng = resolveRng("spirals", options);
   const x: number[] = [];
   const y: number[] = [];
@@ -125,14 +125,14 @@ export interface MoonsOptions extends ToyOptions {
  * then shuffled, then + noise·N(0, 1) on every coordinate
  * ```
  *
- * @param options - `n` 200, `noise` 0.1, `shuffle` true, `seed` / `rng`, `dtype` float32
+ * @param options - `n` 200, `noise` 0.1, `shuffle` true, `seed` / `rng`, `dtype` getDefaultDtype() (float32)
  * @returns `x` of shape [n, 2], `y` of shape [n] holding 0 or 1
  * @throws Error for `n` not an integer ≥ 1, a negative noise, or bad seed options
  */
 export function moons(options: MoonsOptions = {}): Dataset {
   const n = checkCount("moons", "n", options.n ?? 200);
   const noise = checkNoise("moons", options.noise ?? 0.1);
-  const dtype = checkDType("moons", options.dtype ?? "float32");
+  const dtype = checkDType("moons", options.dtype ?? getDefaultDtype());
   const rng = resolveRng("moons", options);
   const nOut = Math.floor(n / 2);
   const points: number[][] = [];
@@ -169,7 +169,7 @@ export interface CirclesOptions extends ToyOptions {
  * then shuffled, then + noise·N(0, 1) on every coordinate
  * ```
  *
- * @param options - `n` 200, `noise` 0.05, `factor` 0.5, `shuffle` true, `seed` / `rng`, `dtype` float32
+ * @param options - `n` 200, `noise` 0.05, `factor` 0.5, `shuffle` true, `seed` / `rng`, `dtype` getDefaultDtype() (float32)
  * @returns `x` of shape [n, 2], `y` of shape [n] holding 0 or 1
  * @throws Error for `n` not an integer ≥ 1, a negative noise, `factor` outside [0, 1), or bad seed options
  */
@@ -180,7 +180,7 @@ export function circles(options: CirclesOptions = {}): Dataset {
   if (typeof factor !== "number" || !(factor >= 0 && factor < 1)) {
     throw new Error(`circles: factor must be in [0, 1), got ${String(factor)}`);
   }
-  const dtype = checkDType("circles", options.dtype ?? "float32");
+  const dtype = checkDType("circles", options.dtype ?? getDefaultDtype());
   const rng = resolveRng("circles", options);
   const nOut = Math.floor(n / 2);
   const points: number[][] = [];

@@ -2,7 +2,8 @@ import { linearFused, type LinearEpilogue } from "../autograd/ops/linear-fused.j
 import { reshape } from "../autograd/ops/shape.js";
 import { Activation } from "../activations/activation.js";
 import { activation as activationByName } from "../activations/registry.js";
-import { checkDType, DEFAULT_DTYPE, type DType } from "../tensor/dtype.js";
+import { checkDType, getDefaultDtype, withDefaultDtype, type DType } from "../tensor/dtype.js";
+import { checkOptionKeys } from "../util/options.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Generator } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -24,8 +25,21 @@ export interface DenseOptions {
   init?: InitName | Initializer;
   /** Generator for the initial weights. Default: the global one. */
   rng?: Generator;
-  /** Default `'float32'`. */
+  /**
+   * dtype of the weights and of the activation's parameters (an activation given by name is
+   * built in it; a module of another dtype is converted). Default {@link getDefaultDtype} (float32).
+   */
   dtype?: DType;
+}
+
+/**
+ * Converts a child module (an activation) to the layer's dtype where its parameters or
+ * buffers have another one (`child.to(dtype)`; float32 → float64 is exact), so trainable
+ * activation parameters follow the layer's dtype.
+ */
+export function adoptDtype(child: Module, dtype: DType): void {
+  const tensors = [...child.parameters(), ...child.namedBuffers().map(([, t]) => t)];
+  if (tensors.some((t) => t.dtype !== dtype)) child.to(dtype);
 }
 
 function checkFeatures(name: string, value: number): void {
@@ -73,7 +87,8 @@ export class Dense extends Module {
 
   /**
    * @throws Error for non-positive or non-integer sizes, an unknown activation name,
-   * an unknown initialiser or dtype
+   * an unknown initialiser or dtype, or an unknown option. An activation module whose
+   * parameters have another dtype is converted to the layer's (`.to(dtype)`).
    */
   constructor(
     readonly inFeatures: number,
@@ -83,9 +98,14 @@ export class Dense extends Module {
     super();
     checkFeatures("inFeatures", inFeatures);
     checkFeatures("outFeatures", outFeatures);
-    const dtype = options.dtype === undefined ? DEFAULT_DTYPE : checkDType("Dense", options.dtype);
+    checkOptionKeys("Dense", options, ["activation", "bias", "init", "rng", "dtype"]);
+    const dtype = options.dtype === undefined ? getDefaultDtype() : checkDType("Dense", options.dtype);
     const act = options.activation ?? null;
-    this.activation = typeof act === "string" ? activationByName(act) : act;
+    if (act !== null && typeof act !== "string" && !(act instanceof Module)) {
+      throw new Error(`Dense: activation must be a registered name or a Module, got ${typeof act === "function" ? "a function" : String(act)}`);
+    }
+    this.activation = typeof act === "string" ? withDefaultDtype(dtype, () => activationByName(act)) : act;
+    if (this.activation !== null) adoptDtype(this.activation, dtype);
     const init = options.init === undefined ? defaultInit(this.activation) : initializer(options.init);
     const ctx = { fanIn: inFeatures, fanOut: outFeatures, dtype, ...(options.rng ? { rng: options.rng } : {}) };
     this.weight = new Parameter(init([outFeatures, inFeatures], ctx));
@@ -127,9 +147,11 @@ export class Dense extends Module {
 registerModule("Dense", (spec) => {
   const o = spec.options ?? {};
   const child = spec.children?.[0];
+  const dtype = checkDType("Dense", o.dtype ?? getDefaultDtype());
   return new Dense(Number(o.inFeatures), Number(o.outFeatures), {
     bias: o.bias !== false,
-    dtype: checkDType("Dense", o.dtype ?? DEFAULT_DTYPE),
-    activation: child === undefined ? null : moduleFromSpec(child),
+    dtype,
+    // Older checkpoints' activation specs carry no dtype: build them in the layer's.
+    activation: child === undefined ? null : withDefaultDtype(dtype, () => moduleFromSpec(child)),
   });
 });

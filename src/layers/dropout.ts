@@ -2,11 +2,14 @@ import { record } from "../autograd/node.js";
 import { allocate } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
+import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 import { registerModule, type ModuleSpec } from "./spec.js";
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
+  /** Probability of zeroing an element, in [0, 1]; when `p` is given as the first argument, leave it out. Default 0.5. */
+  p?: number;
   /** Generator for the masks. Default: the global one. */
   rng?: Generator;
 }
@@ -21,21 +24,36 @@ export interface DropoutOptions {
  * ```
  *
  * With `p = 1` every element is zeroed.
+ *
+ * @example
+ * ```ts
+ * new Dropout(0.3);                 // PyTorch's positional p
+ * new Dropout({ p: 0.3, rng });     // or an options object
+ * new Dropout(0.3, { rng });
+ * ```
  */
 export class Dropout extends Module {
+  /** Probability of zeroing an element. */
+  readonly p: number;
   readonly #rng: Generator;
 
   /**
-   * @param p - probability of zeroing an element, in [0, 1]. Default 0.5, as PyTorch.
-   * @throws Error when `p` is outside [0, 1] or not a number
+   * @param p - probability of zeroing an element, in [0, 1] (default 0.5, as PyTorch), or
+   *   the options `{ p, rng }`
+   * @param options - `rng` (when `p` is given as a number)
+   * @throws Error when `p` is outside [0, 1] or not a number, an option is unknown, or `p` is
+   *   given twice
    */
-  constructor(
-    readonly p = 0.5,
-    options: DropoutOptions = {},
-  ) {
+  constructor(p: number | DropoutOptions = 0.5, options: DropoutOptions = {}) {
     super();
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new Error(`Dropout: p must be in [0, 1], got ${String(p)}`);
-    this.#rng = options.rng ?? defaultGenerator();
+    const fromObject = p !== null && typeof p === "object";
+    checkOptionKeys("Dropout", options, fromObject ? [] : ["rng"]);
+    if (fromObject) checkOptionKeys("Dropout", p, ["p", "rng"]);
+    const o: DropoutOptions = fromObject ? p : { ...options, p };
+    const rate = o.p ?? 0.5;
+    if (typeof rate !== "number" || !(rate >= 0 && rate <= 1)) throw new Error(`Dropout: p must be in [0, 1], got ${typeof rate === "number" ? String(rate) : JSON.stringify(rate)}`);
+    this.p = rate;
+    this.#rng = o.rng ?? defaultGenerator();
   }
 
   forward(x: Tensor): Tensor {

@@ -1,4 +1,4 @@
-import { allocate, type DType } from "../tensor/dtype.js";
+import { allocate, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import { checkShape, type Shape } from "../tensor/shape.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -37,7 +37,7 @@ function fill(shape: Shape, ctx: InitContext, draw: (rng: Generator) => number):
   const rng = ctx.rng ?? defaultGenerator();
   let size = 1;
   for (const d of shape) size *= d;
-  const data = allocate(ctx.dtype ?? "float32", size);
+  const data = allocate(ctx.dtype ?? getDefaultDtype(), size);
   for (let i = 0; i < size; i++) data[i] = draw(rng);
   return new Tensor(data, shape);
 }
@@ -73,7 +73,7 @@ export function constant(value: number): Initializer {
     checkShape("init", shape);
     let size = 1;
     for (const d of shape) size *= d;
-    const data = allocate(ctx.dtype ?? "float32", size);
+    const data = allocate(ctx.dtype ?? getDefaultDtype(), size);
     data.fill(value);
     return new Tensor(data, shape);
   };

@@ -1,10 +1,10 @@
-import { SiLU } from "../activations/modules-smooth.js";
 import { noGrad } from "../autograd/grad-mode.js";
 import { linear } from "../autograd/ops/matmul.js";
 import { allocate } from "../tensor/dtype.js";
 import { defaultGenerator, Generator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { resolveBaseActivation } from "./kan-activation.js";
 import { extendedGrid } from "./kan-bspline.js";
 import { edgeSplineOutputs, fitSplineCoefficients, gridFromSamples } from "./kan-grid.js";
 import { kaimingUniform, kanOptionsFromJson, kanOptionsToJson, resolveKANOptions, type KANLinearOptions, type ResolvedKANOptions } from "./kan-options.js";
@@ -63,7 +63,8 @@ export class KANLinear extends Module {
    * @param options - see {@link KANLinearOptions}; defaults are efficient-kan's
    * @throws Error naming the layer and the value for non-positive sizes, `gridSize < 1`,
    * a negative or non-integer `splineOrder`, a `gridRange` that is not finite and increasing,
-   * `gridEps` outside [0, 1], or an unknown dtype
+   * `gridEps` outside [0, 1], an unknown dtype or option, or a bad `baseActivation` (see
+   * {@link resolveBaseActivation})
    */
   constructor(
     readonly inFeatures: number,
@@ -100,7 +101,7 @@ export class KANLinear extends Module {
       ? new Parameter(kaimingUniform([outFeatures, inFeatures], inFeatures, Math.sqrt(5) * o.scaleSpline, o.dtype, gen))
       : null;
     this.grid = new Tensor(grid, [inFeatures, knots.length]);
-    this.baseActivation = options.baseActivation ?? new SiLU();
+    this.baseActivation = resolveBaseActivation("KANLinear", options.baseActivation, o.dtype);
   }
 
   /** Checks `x` is `[batch, inFeatures]` with finite values when `finiteOnly`. */
@@ -283,8 +284,8 @@ export class KANLinear extends Module {
   }
 }
 
-/** A copy of `m` rebuilt from its spec with its state, or `m` itself when it has no spec. */
-function copyModule(m: Module): Module {
+/** A copy of `m` made from its spec and state dict; `m` itself when it cannot be serialised. */
+export function copyModule(m: Module): Module {
   let spec: ModuleSpec;
   try {
     spec = m.spec();

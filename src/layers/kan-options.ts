@@ -1,8 +1,9 @@
-import { allocate, checkDType, DEFAULT_DTYPE, type DType } from "../tensor/dtype.js";
+import { allocate, checkDType, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkGridOptions } from "./kan-bspline.js";
-import type { Module } from "./module.js";
+import { checkOptionKeys } from "../util/options.js";
+import type { BaseActivation } from "./kan-activation.js";
 import type { JsonValue } from "./spec.js";
 
 /** Options of {@link KANLinear}; defaults are efficient-kan's. */
@@ -13,8 +14,11 @@ export interface KANLinearOptions {
   splineOrder?: number;
   /** `[lo, hi]` of the initial uniform grid. Default `[-1, 1]`. */
   gridRange?: readonly [number, number];
-  /** b(x) of the residual branch; any module. Default SiLU. */
-  baseActivation?: Module;
+  /**
+   * b(x) of the residual branch: a registered name (`"silu"`), a module instance, a factory
+   * `() => Module` or a module class (`SiLU`). Default SiLU.
+   */
+  baseActivation?: BaseActivation;
   /** Amplitude of the initial spline noise, `(U(0,1) − ½)·scaleNoise/G`. Default 0.1. */
   scaleNoise?: number;
   /** Kaiming-uniform gain parameter of `baseWeight` (a = √5·scaleBase). Default 1. */
@@ -27,9 +31,24 @@ export interface KANLinearOptions {
   gridEps?: number;
   /** Generator for the initial weights. Default: the global one. */
   rng?: Generator;
-  /** Default `'float32'`. */
+  /** dtype of the weights, the grid and the base activation's parameters. Default {@link getDefaultDtype} (float32). */
   dtype?: DType;
 }
+
+/** Every option key of {@link KANLinearOptions}. */
+export const KAN_OPTION_KEYS = [
+  "gridSize",
+  "splineOrder",
+  "gridRange",
+  "baseActivation",
+  "scaleNoise",
+  "scaleBase",
+  "scaleSpline",
+  "enableStandaloneScaleSpline",
+  "gridEps",
+  "rng",
+  "dtype",
+] as const;
 
 /** {@link KANLinearOptions} with every default filled in and checked. */
 export interface ResolvedKANOptions {
@@ -53,9 +72,10 @@ function finite(op: string, name: string, v: number): number {
  * Fills in the defaults of a KAN layer's options and checks them.
  *
  * @throws Error naming `op` and the value for a bad grid (see `checkGridOptions`), a non-finite
- * scale, `gridEps` outside [0, 1], or an unknown dtype
+ * scale, `gridEps` outside [0, 1], an unknown dtype, or an unknown option
  */
 export function resolveKANOptions(op: string, options: KANLinearOptions): ResolvedKANOptions {
+  checkOptionKeys(op, options, KAN_OPTION_KEYS);
   const gridSize = options.gridSize ?? 5;
   const splineOrder = options.splineOrder ?? 3;
   const gridRange = options.gridRange ?? [-1, 1];
@@ -71,7 +91,7 @@ export function resolveKANOptions(op: string, options: KANLinearOptions): Resolv
     scaleSpline: finite(op, "scaleSpline", options.scaleSpline ?? 1),
     enableStandaloneScaleSpline: options.enableStandaloneScaleSpline ?? true,
     gridEps,
-    dtype: options.dtype === undefined ? DEFAULT_DTYPE : checkDType(op, options.dtype),
+    dtype: options.dtype === undefined ? getDefaultDtype() : checkDType(op, options.dtype),
   };
 }
 

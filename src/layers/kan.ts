@@ -1,18 +1,23 @@
 import { noGrad } from "../autograd/grad-mode.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { KANLinear } from "./kan-linear.js";
-import type { KANLinearOptions } from "./kan-options.js";
+import { copyModule, KANLinear } from "./kan-linear.js";
+import type { BaseActivation } from "./kan-activation.js";
+import { KAN_OPTION_KEYS, type KANLinearOptions } from "./kan-options.js";
+import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
 
 /** Options of {@link KAN}: those of {@link KANLinear}, shared by every layer. */
 export interface KANOptions extends Omit<KANLinearOptions, "baseActivation"> {
   /**
-   * Makes each layer's base activation (called once per layer, like efficient-kan's class
-   * argument, so a trainable activation gets its own parameters in every layer). Default SiLU.
+   * Each layer's base activation: a registered name, a factory `() => Module` or a module
+   * class (built once per layer, like efficient-kan's class argument, so a trainable
+   * activation gets its own parameters in every layer), or a module instance (each layer
+   * gets a copy, made from its spec and state; an instance that cannot be serialised is
+   * shared). Default SiLU.
    */
-  baseActivation?: () => Module;
+  baseActivation?: BaseActivation;
 }
 
 /**
@@ -61,10 +66,11 @@ export class KAN extends Module {
     if (widths.length < 2 || !widths.every((w) => typeof w === "number")) {
       throw new Error(`KAN: layersHidden must list at least two widths [in, …, out], got ${JSON.stringify(widths)}`);
     }
+    checkOptionKeys("KAN", options, KAN_OPTION_KEYS);
     const { baseActivation, ...shared } = options;
     this.layers = [];
     for (let l = 0; l + 1 < widths.length; l++) {
-      const act = baseActivation?.();
+      const act = baseActivation instanceof Module && l > 0 ? copyModule(baseActivation) : baseActivation;
       this.layers.push(new KANLinear(widths[l], widths[l + 1], act === undefined ? shared : { ...shared, baseActivation: act }));
     }
   }

@@ -34,8 +34,12 @@ export abstract class Module {
   /** Whether the module is in training mode (affects Dropout). Set by `train()`/`eval()`. */
   training = true;
 
-  /** Applies the module. */
-  abstract forward(x: Tensor): Tensor;
+  /**
+   * Applies the module. Most modules take one tensor; a module of your own may take several
+   * (`forward(x, mask)`), as PyTorch's `forward(*inputs)`. `Sequential`, `fit`, `evaluate`
+   * and `predict` pass one.
+   */
+  abstract forward(...inputs: Tensor[]): Tensor;
 
   /**
    * This module's architecture as JSON, for checkpoints. Modules that can be saved with
@@ -201,6 +205,11 @@ export abstract class Module {
   /**
    * Converts every parameter and buffer to `dtype`, replacing them with new tensors
    * (gradients are dropped). Create optimisers after calling this. Returns `this`.
+   *
+   * As in PyTorch (`model.double()`), values are converted as they are: a model built in
+   * float32 keeps its float32-rounded initial values (a PReLU made with 0.6 holds
+   * 0.6000000238…). To build in float64 from the start, give layers `dtype: "float64"` or
+   * call `setDefaultDtype("float64")` first.
    */
   to(dtype: DType): this {
     noGrad(() => {

@@ -1,11 +1,11 @@
-import { allocate, checkDType, DEFAULT_DTYPE, dtypeOf, type DType, type TypedArray } from "./dtype.js";
+import { allocate, checkDType, dtypeOf, getDefaultDtype, type DType, type TypedArray } from "./dtype.js";
 import { checkShape, formatShape, sizeOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor, type NestedArray } from "./tensor.js";
 
 /** Options shared by the creation functions. */
 export interface CreateOptions {
-  /** Default `'float32'` (or, for `tensor()` of a typed array, that array's dtype). */
+  /** Default {@link getDefaultDtype} (`'float32'` unless changed), or for `tensor()` of a typed array that array's dtype. */
   dtype?: DType;
   /** Default `false`. */
   requiresGrad?: boolean;
@@ -27,7 +27,7 @@ function finish(data: TypedArray, shape: Shape, options: CreateOptions): Tensor 
   return new Tensor(data, shape, { requiresGrad: options.requiresGrad === true });
 }
 
-function dtypeFrom(op: string, options: CreateOptions, fallback: DType = DEFAULT_DTYPE): DType {
+function dtypeFrom(op: string, options: CreateOptions, fallback: DType = getDefaultDtype()): DType {
   return options.dtype === undefined ? fallback : checkDType(op, options.dtype);
 }
 

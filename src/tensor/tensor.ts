@@ -133,9 +133,13 @@ export class Tensor {
     if (this.grad !== null) this.grad.data.fill(0);
   }
 
-  /** See {@link backward}. */
-  backward(gradient?: Tensor | null, options?: BackwardOptions): void {
-    backward(this, gradient, options);
+  /**
+   * See {@link backward}. Also `backward(options)`, e.g. `loss.backward({ createGraph: true })`
+   * to make every `.grad` differentiable (higher-order gradients).
+   */
+  backward(gradient?: Tensor | null | BackwardOptions, options?: BackwardOptions): void {
+    if (gradient !== undefined && gradient !== null && !(gradient instanceof Tensor)) backward(this, null, gradient);
+    else backward(this, gradient, options);
   }
 
   /** A copy converted to `dtype` (this tensor itself if it already has it); differentiable. */

@@ -5,6 +5,7 @@ import { randomTensor as baseRandomTensor, type RandomTensorOptions } from "./in
 import { Tensor } from "../../src/tensor/tensor.js";
 import type { DType } from "../../src/tensor/dtype.js";
 import { neg } from "../../src/autograd/ops/unary.js";
+import { where } from "../../src/autograd/ops/compare.js";
 import { identity, logSigmoid, sigmoid, tanh } from "../../src/activations/basic.js";
 import { defineActivation } from "../../src/activations/define.js";
 import { gelu } from "../../src/activations/gelu.js";
@@ -113,6 +114,12 @@ export const TrainableELU = defineActivation({
       if (gx !== null) gx[i] = x[i] > 0 ? gy[i] : gy[i] * alpha[i] * Math.exp(x[i]);
       if (gp.alpha !== null) gp.alpha[i] = x[i] > 0 ? 0 : gy[i] * Math.expm1(x[i]);
     }
+  },
+  // The same derivatives as tensor ops, so the activation is twice differentiable.
+  derivative(x, _y, { alpha }) {
+    const positive = x.gt(0);
+    const e = x.clamp(-Infinity, 0).exp();
+    return { x: where(positive, 1, e.mul(alpha)), alpha: where(positive, 0, e.sub(1)) };
   },
 });
 

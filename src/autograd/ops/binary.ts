@@ -16,6 +16,9 @@ export const add = defineBinaryOp({
     ga.set(gy);
     gb.set(gy);
   },
+  gradients(_a, _b, _y, gy) {
+    return [gy, gy];
+  },
 });
 
 /**
@@ -35,6 +38,9 @@ export const sub = defineBinaryOp({
       ga[i] = gy[i];
       gb[i] = -gy[i];
     }
+  },
+  gradients(_a, _b, _y, gy, needs) {
+    return [gy, needs[1] ? gy.neg() : null];
   },
 });
 
@@ -56,6 +62,9 @@ export const mul = defineBinaryOp({
       gb[i] = gy[i] * a[i];
     }
   },
+  gradients(a, b, _y, gy, needs) {
+    return [needs[0] ? gy.mul(b) : null, needs[1] ? gy.mul(a) : null];
+  },
 });
 
 /**
@@ -76,6 +85,10 @@ export const div = defineBinaryOp({
       ga[i] = q;
       gb[i] = (-q * a[i]) / b[i];
     }
+  },
+  gradients(a, b, _y, gy, needs) {
+    const q = gy.div(b);
+    return [q, needs[1] ? q.mul(a).div(b).neg() : null];
   },
 });
 
@@ -108,6 +121,11 @@ export const maximum = defineBinaryOp({
       }
     }
   },
+  gradients(a, b, _y, gy, needs) {
+    // Constant masks, ties ½ each: gy · [a > b] + ½ gy · [a = b] (and alike for b).
+    const tie = a.eq(b).mul(0.5);
+    return [needs[0] ? gy.mul(a.gt(b).add(tie)) : null, needs[1] ? gy.mul(a.lt(b).add(tie)) : null];
+  },
 });
 
 /**
@@ -138,5 +156,9 @@ export const minimum = defineBinaryOp({
         gb[i] = half;
       }
     }
+  },
+  gradients(a, b, _y, gy, needs) {
+    const tie = a.eq(b).mul(0.5);
+    return [needs[0] ? gy.mul(a.lt(b).add(tie)) : null, needs[1] ? gy.mul(a.gt(b).add(tie)) : null];
   },
 });

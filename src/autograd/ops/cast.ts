@@ -21,5 +21,5 @@ export function cast(x: Tensor, dtype: DType): Tensor {
     const gx = allocate(x.dtype, x.size);
     gx.set(gy);
     return [gx];
-  });
+  }, (gy) => [cast(gy, x.dtype)]);
 }

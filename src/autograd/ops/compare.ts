@@ -4,6 +4,7 @@ import { broadcastShapes, sameShape, sizeOf, type Shape } from "../../tensor/sha
 import { Tensor } from "../../tensor/tensor.js";
 import { operands, type TensorLike } from "../define-op.js";
 import { commonDType, record } from "../node.js";
+import { sumTo as sumToShape } from "./shape.js";
 
 function expand(t: Tensor, shape: Shape): TypedArray {
   return sameShape(t.shape, shape) ? t.data : broadcastTo(t.data, t.shape, shape);
@@ -72,5 +73,8 @@ export function where(condition: Tensor, aIn: TensorLike, bIn: TensorLike): Tens
       else gb[i] = gy[i];
     }
     return [sumTo(ga, shape, a.shape), sumTo(gb, shape, b.shape)];
-  });
+  }, (gy, _out, needs) => [
+    needs[0] ? sumToShape(where(condition, gy, 0), a.shape) : null,
+    needs[1] ? sumToShape(where(condition, 0, gy), b.shape) : null,
+  ]);
 }

@@ -72,7 +72,7 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
     const gx = allocate(x.dtype, x.size);
     for (let p = 0; p < at.length; p++) gx[at[p]] += gy[p];
     return [gx];
-  });
+  }, (gy) => [scatterAdd(new Tensor(allocate(x.dtype, x.size), x.shape), ax, index, gy)]);
 }
 
 /**
@@ -111,5 +111,5 @@ export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor):
       for (let p = 0; p < at.length; p++) gs[p] = gy[at[p]];
     }
     return [gy, gs];
-  });
+  }, (gy, _out, needs) => [gy, needs[1] ? gather(gy, ax, index) : null]);
 }

@@ -3,7 +3,11 @@ import { linearBackwardReference, linearForwardReference, type LinearAct } from 
 import { allocate, type TypedArray } from "../../tensor/dtype.js";
 import { formatShape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
-import type { UnaryKernel } from "../define-op.js";
+import { defineUnaryOp, type UnaryKernel } from "../define-op.js";
+import { composedGraphBackward } from "../grad.js";
+import { add } from "./binary.js";
+import { matmul } from "./matmul.js";
+import { transpose } from "./shape.js";
 import { commonDType, record } from "../node.js";
 
 /**
@@ -84,7 +88,29 @@ export function linearFused<P>(x: Tensor, weight: Tensor, bias: Tensor | null, a
     const gb = bias !== null && needs[2] ? (intoB ?? allocate(dtype, out)) : null;
     linearBackward(batch, out, inF, gz, y, code, x.data, weight.data, gx, gw, gb, gw !== null && gw === intoW, gb !== null && gb === intoB);
     return bias === null ? [gx, gw] : [gx, gw, gb];
-  });
+  }, composedGraphBackward(inputs, () => linearComposed(x, weight, bias, act)));
+}
+
+/**
+ * The fused op rebuilt from differentiable ops, with the same values: `act(x · Wᵀ + b)`.
+ * Higher-order gradients (`createGraph`) go through this form.
+ */
+function linearComposed<P>(x: Tensor, weight: Tensor, bias: Tensor | null, act: LinearEpilogue<P> | null): Tensor {
+  const z = matmul(x, transpose(weight));
+  const zb = bias === null ? z : add(z, bias);
+  return act === null ? zb : epilogueOp(act)(zb, act.params);
+}
+
+const epilogueOps = new WeakMap<object, (x: Tensor, params: never) => Tensor>();
+
+/** The element-wise op of an epilogue's kernel (made once per kernel). */
+function epilogueOp<P>(act: LinearEpilogue<P>): (x: Tensor, params: P) => Tensor {
+  let op = epilogueOps.get(act.kernel);
+  if (op === undefined) {
+    op = defineUnaryOp(act.kernel) as (x: Tensor, params: never) => Tensor;
+    epilogueOps.set(act.kernel, op);
+  }
+  return op as (x: Tensor, params: P) => Tensor;
 }
 
 /** The active kernels' Dense forward, or the TypeScript one on their `gemm`. */

@@ -4,7 +4,8 @@ import { formatShape } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
 import { commonDType, record } from "../node.js";
 import { linearFused } from "./linear-fused.js";
-import { reshape } from "./shape.js";
+import { sum } from "./reduce.js";
+import { reshape, transpose } from "./shape.js";
 
 /**
  * Matrix product of 2-D tensors (`[m,k]·[k,n] → [m,n]`) or batched 3-D ones
@@ -104,6 +105,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       if (gb !== null) g(true, false, k, n, m, ai, gyi, gb.subarray(i * k * n, (i + 1) * k * n));
     }
     return [ga, gb];
+  }, (gy, _out, needs) => {
+    // The same products as tensor ops: dA = G·Bᵀ, dB = Aᵀ·G, summed over a shared operand's batch.
+    if (ra === 3 && rb === 2) {
+      return [
+        needs[0] ? matmul(gy, transpose(b)) : null,
+        needs[1] ? matmul(transpose(reshape(a, [batch * m, k])), reshape(gy, [batch * m, n])) : null,
+      ];
+    }
+    if (ra === 2 && rb === 3) {
+      return [needs[0] ? sum(matmul(gy, transpose(b)), 0) : null, needs[1] ? matmul(transpose(a), gy) : null];
+    }
+    return [needs[0] ? matmul(gy, transpose(b)) : null, needs[1] ? matmul(transpose(a), gy) : null];
   });
 }
 

@@ -5,7 +5,7 @@ import { booleanOption, checkOptionKeys } from "../../util/options.js";
 import { defineUnaryOp } from "../define-op.js";
 import { record } from "../node.js";
 import { mul, sub } from "./binary.js";
-import { reshape } from "./shape.js";
+import { broadcastTo, reshape } from "./shape.js";
 import { square } from "./unary.js";
 
 /** Options of the reductions. */
@@ -158,7 +158,13 @@ function sumScaled(op: string, x: Tensor, [outer, len, inner]: [number, number, 
       }
     }
     return [gx];
-  });
+  }, (gy) => [spread(gy, x.shape, [outer, len, inner], scale)]);
+}
+
+/** gy (reduced over the run `[outer, ·, inner]`) broadcast back to `shape`, times `scale`: a differentiable op chain. */
+function spread(gy: Tensor, shape: Shape, [outer, len, inner]: [number, number, number], scale: number | Tensor): Tensor {
+  const g = reshape(broadcastTo(reshape(gy, [outer, 1, inner]), [outer, len, inner]), shape);
+  return scale === 1 ? g : mul(g, scale);
 }
 
 /**
@@ -200,6 +206,14 @@ function extreme(op: "max" | "min", x: Tensor, axis: Axes | undefined, options: 
       const share = gy[0] / ties;
       for (let i = 0; i < xd.length; i++) if (xd[i] === m || (nan && Number.isNaN(xd[i]))) gx[i] = share;
       return [gx];
+    }, (gy) => {
+      // The same split as a constant mask: [x is the extreme] / ties.
+      const mask = allocate(x.dtype, x.size);
+      const nan = Number.isNaN(m);
+      let ties = 0;
+      for (let i = 0; i < xd.length; i++) if (xd[i] === m || (nan && Number.isNaN(xd[i]))) ties++;
+      for (let i = 0; i < xd.length; i++) if (xd[i] === m || (nan && Number.isNaN(xd[i]))) mask[i] = 1 / ties;
+      return [spread(gy, x.shape, [1, x.size, 1], new Tensor(mask, x.shape))];
     });
   }
   return overAxes(x, axes, keepDims, (t, [outer, len, inner], shape) => {
@@ -223,6 +237,12 @@ function extreme(op: "max" | "min", x: Tensor, axis: Axes | undefined, options: 
         }
       }
       return [gx];
+    }, (gy) => {
+      const mask = allocate(t.dtype, t.size);
+      for (let o = 0; o < outer; o++) {
+        for (let j = 0; j < inner; j++) mask[o * len * inner + indices[o * inner + j] * inner + j] = 1;
+      }
+      return [spread(gy, t.shape, [outer, len, inner], new Tensor(mask, t.shape))];
     });
   });
 }
@@ -345,6 +365,13 @@ const stdRoot = defineUnaryOp({
   backward(_x, y, gy, gx) {
     // As PyTorch: a zero standard deviation passes a zero gradient (not ∞·0 = NaN).
     for (let i = 0; i < gy.length; i++) gx[i] = y[i] === 0 ? 0 : gy[i] / (2 * y[i]);
+  },
+  derivative(_x, y) {
+    // 1/(2y), with 0 where y = 0: y + [y = 0] keeps the division finite, the mask zeroes it.
+    const zero = allocate(y.dtype, y.size);
+    for (let i = 0; i < zero.length; i++) zero[i] = y.data[i] === 0 ? 1 : 0;
+    const z = new Tensor(zero, y.shape);
+    return mul(sub(1, z), mul(y.add(z), 2).pow(-1));
   },
 });
 

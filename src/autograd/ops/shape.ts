@@ -1,4 +1,4 @@
-import { broadcastTo as broadcastKernel, gather, sumTo } from "../../kernels/broadcast.js";
+import { broadcastTo as broadcastKernel, gather, sumTo as sumToKernel } from "../../kernels/broadcast.js";
 import { allocate, dtypeOf } from "../../tensor/dtype.js";
 import {
   broadcastShapes,
@@ -54,7 +54,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   }
   const y = allocate(x.dtype, x.size);
   y.set(x.data);
-  return record(y, out, [x], "reshape", (gy) => [gy]);
+  return record(y, out, [x], "reshape", (gy) => [gy], (gy) => [reshape(gy, x.shape)]);
 }
 
 /**
@@ -78,7 +78,14 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   const inverse = new Array<number>(ndim);
   axes.forEach((d, i) => (inverse[d] = i));
   const y = permuteData(x.data, x.shape, axes);
-  return record(y, shape, [x], "permute", (gy) => [permuteData(gy, shape, inverse)]);
+  return record(
+    y,
+    shape,
+    [x],
+    "permute",
+    (gy) => [permuteData(gy, shape, inverse)],
+    (gy) => [permute(gy, inverse)],
+  );
 }
 
 function permuteData<T extends Float32Array | Float64Array>(x: T, shape: Shape, axes: readonly number[]): T {
@@ -146,7 +153,44 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new Error(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
   }
   const y = broadcastKernel(x.data, x.shape, out);
-  return record(y, out, [x], "broadcastTo", (gy) => [sumTo(gy, out, x.shape)]);
+  return record(
+    y,
+    out,
+    [x],
+    "broadcastTo",
+    (gy) => [sumToKernel(gy, out, x.shape)],
+    (gy) => [sumTo(gy, x.shape)],
+  );
+}
+
+/**
+ * Sums `x` down to `shape`, the shape it was broadcast from (NumPy rules): the adjoint of
+ * {@link broadcastTo}, as PyTorch's `sum_to_size`. Returns `x` itself when the shapes
+ * are equal.
+ *
+ * ```text
+ * sumTo(x, s)[j] = Σ over the broadcast copies i of j: x[i],   ∂/∂x = broadcastTo(gy, x.shape)
+ * ```
+ *
+ * @throws Error when `x`'s shape is not a broadcast of `shape`
+ */
+export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor("sumTo", x);
+  if (sameShape(x.shape, shape)) return x;
+  const out = broadcastShapes("sumTo", x.shape, shape);
+  if (!sameShape(out, x.shape)) {
+    throw new Error(`sumTo: cannot sum ${formatShape(x.shape)} to ${formatShape(shape)}: it is not a broadcast of it`);
+  }
+  const target = shape.slice();
+  const y = sumToKernel(x.data, x.shape, target);
+  return record(
+    y,
+    target,
+    [x],
+    "sumTo",
+    (gy) => [broadcastKernel(gy, target, x.shape)],
+    (gy) => [broadcastTo(gy, x.shape)],
+  );
 }
 
 function toIndexArray(op: string, indices: readonly number[] | Int32Array | Tensor, length: number): Int32Array {
@@ -191,17 +235,72 @@ export function indexSelect(x: Tensor, indices: readonly number[] | Int32Array |
       y.set(xd.subarray(from, from + inner), (o * idx.length + i) * inner);
     }
   }
-  return record(y, shape, [x], "indexSelect", (gy) => {
-    const gx = allocate(x.dtype, x.size);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < idx.length; i++) {
-        const to = (o * len + idx[i]) * inner;
-        const from = (o * idx.length + i) * inner;
-        for (let j = 0; j < inner; j++) gx[to + j] += gy[from + j];
-      }
+  return record(
+    y,
+    shape,
+    [x],
+    "indexSelect",
+    (gy) => [indexAddData(gy, idx, outer, len, inner)],
+    (gy) => [indexAdd(gy, idx, ax, len)],
+  );
+}
+
+function indexAddData<T extends Float32Array | Float64Array>(
+  source: T, idx: Int32Array, outer: number, len: number, inner: number,
+): T {
+  const out = allocate(dtypeOf(source), outer * len * inner) as T;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < idx.length; i++) {
+      const to = (o * len + idx[i]) * inner;
+      const from = (o * idx.length + i) * inner;
+      for (let j = 0; j < inner; j++) out[to + j] += source[from + j];
     }
-    return [gx];
-  });
+  }
+  return out;
+}
+
+/**
+ * The adjoint of {@link indexSelect}: a tensor of zeros with `length` entries along `axis`,
+ * into which slice `i` of `source` along `axis` is added at position `indices[i]`
+ * (repeated indices add up), as PyTorch's `zeros(…).index_add_(axis, indices, source)`.
+ *
+ * ```text
+ * y[…, indices[i], …] += source[…, i, …],   ∂/∂source = indexSelect(gy, indices, axis)
+ * ```
+ *
+ * @param length - the size of the result along `axis`
+ * @throws Error when an index is out of range for `length`, or `indices` has not as many
+ * entries as `source` along `axis`
+ */
+export function indexAdd(source: Tensor, indices: readonly number[] | Int32Array | Tensor, axis: number, length: number): Tensor {
+  checkTensor("indexAdd", source);
+  const ax = normalizeAxis("indexAdd", axis, source.shape);
+  if (!Number.isInteger(length) || length < 0) throw new Error(`indexAdd: length must be a non-negative integer, got ${length}`);
+  const idx = toIndexArray("indexAdd", indices, length);
+  const [outer, n, inner] = splitAtAxis(source.shape, ax);
+  if (idx.length !== n) {
+    throw new Error(`indexAdd: ${idx.length} indices for ${n} slices of source ${formatShape(source.shape)} along axis ${ax}`);
+  }
+  const shape = source.shape.slice();
+  shape[ax] = length;
+  const y = indexAddData(source.data, idx, outer, length, inner);
+  return record(
+    y,
+    shape,
+    [source],
+    "indexAdd",
+    (gy) => {
+      const g = allocate(source.dtype, source.size);
+      for (let o = 0; o < outer; o++) {
+        for (let i = 0; i < n; i++) {
+          const from = (o * length + idx[i]) * inner;
+          g.set(gy.subarray(from, from + inner), (o * n + i) * inner);
+        }
+      }
+      return [g];
+    },
+    (gy) => [indexSelect(gy, idx, ax)],
+  );
 }
 
 /**
@@ -233,11 +332,27 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
     const from = (o * len + s) * inner;
     y.set(x.data.subarray(from, from + n * inner), o * n * inner);
   }
-  return record(y, shape, [x], "slice", (gy) => {
-    const gx = allocate(x.dtype, x.size);
-    for (let o = 0; o < outer; o++) gx.set(gy.subarray(o * n * inner, (o + 1) * n * inner), (o * len + s) * inner);
-    return [gx];
-  });
+  return record(
+    y,
+    shape,
+    [x],
+    "slice",
+    (gy) => {
+      const gx = allocate(x.dtype, x.size);
+      for (let o = 0; o < outer; o++) gx.set(gy.subarray(o * n * inner, (o + 1) * n * inner), (o * len + s) * inner);
+      return [gx];
+    },
+    // The adjoint pads with zeros: [0 … 0, gy, 0 … 0] along the axis.
+    (gy) => {
+      const zerosAlong = (k: number): Tensor => {
+        const zs = x.shape.slice();
+        zs[ax] = k;
+        return new Tensor(allocate(x.dtype, sizeOf(zs)), zs);
+      };
+      const parts = [...(s > 0 ? [zerosAlong(s)] : []), gy, ...(len - e > 0 ? [zerosAlong(len - e)] : [])];
+      return [parts.length === 1 ? gy : concat(parts, ax)];
+    },
+  );
 }
 
 /**
@@ -276,16 +391,30 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     for (let o = 0; o < outer; o++) y.set(t.data.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset);
     offset += chunk;
   });
-  return record(y, shape, tensors, "concat", (gy) => {
-    let off = 0;
-    return tensors.map((t, k) => {
-      const chunk = lens[k] * inner;
-      const g = allocate(t.dtype, t.size);
-      for (let o = 0; o < outer; o++) g.set(gy.subarray(o * total * inner + off, o * total * inner + off + chunk), o * chunk);
-      off += chunk;
-      return g;
-    });
-  });
+  return record(
+    y,
+    shape,
+    tensors,
+    "concat",
+    (gy) => {
+      let off = 0;
+      return tensors.map((t, k) => {
+        const chunk = lens[k] * inner;
+        const g = allocate(t.dtype, t.size);
+        for (let o = 0; o < outer; o++) g.set(gy.subarray(o * total * inner + off, o * total * inner + off + chunk), o * chunk);
+        off += chunk;
+        return g;
+      });
+    },
+    (gy, _out, needs) => {
+      let start = 0;
+      return tensors.map((_t, k) => {
+        const from = start;
+        start += lens[k];
+        return needs[k] ? slice(gy, ax, from, from + lens[k]) : null;
+      });
+    },
+  );
 }
 
 /**
@@ -394,5 +523,5 @@ export function clone(x: Tensor): Tensor {
   checkTensor("clone", x);
   const y = allocate(x.dtype, x.size);
   y.set(x.data);
-  return record(y, x.shape, [x], "clone", (gy) => [gy]);
+  return record(y, x.shape, [x], "clone", (gy) => [gy], (gy) => [gy]);
 }

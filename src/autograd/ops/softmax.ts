@@ -37,9 +37,10 @@ function forward(x: TypedArray, y: TypedArray, outer: number, len: number, inner
   return { k, m, q };
 }
 
-function resolve(op: string, x: Tensor, axis: number): [number, number, number] {
+function resolve(op: string, x: Tensor, axis: number): [number, number, number, number] {
   if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${typeof x}`);
-  return splitAtAxis(x.shape, normalizeAxis(op, axis, x.shape));
+  const ax = normalizeAxis(op, axis, x.shape);
+  return [...splitAtAxis(x.shape, ax), ax];
 }
 
 /**
@@ -59,7 +60,7 @@ function resolve(op: string, x: Tensor, axis: number): [number, number, number] 
  * @throws Error when `axis` is out of range
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  const [outer, len, inner] = resolve("logSoftmax", x, axis);
+  const [outer, len, inner, ax] = resolve("logSoftmax", x, axis);
   const y = allocate(x.dtype, x.size);
   const xd = x.data;
   const dom = forward(xd, y, outer, len, inner, false);
@@ -87,7 +88,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
       }
     }
     return [gx];
-  });
+  }, (gy, out) => [gy.sub(out.exp().mul(gy.sum(ax, { keepDims: true })))]);
 }
 
 /**
@@ -104,7 +105,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
  * @throws Error when `axis` is out of range
  */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  const [outer, len, inner] = resolve("softmax", x, axis);
+  const [outer, len, inner, ax] = resolve("softmax", x, axis);
   const y = allocate(x.dtype, x.size);
   const dom = forward(x.data, y, outer, len, inner, true);
   return record(y, x.shape, [x], "softmax", (gy) => {
@@ -130,5 +131,5 @@ export function softmax(x: Tensor, axis = -1): Tensor {
       }
     }
     return [gx];
-  });
+  }, (gy, out) => [out.mul(gy.sub(gy.mul(out).sum(ax, { keepDims: true })))]);
 }

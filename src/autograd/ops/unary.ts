@@ -16,6 +16,9 @@ export const neg = defineUnaryOp({
   backward(_x, _y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = -gy[i];
   },
+  derivative() {
+    return -1;
+  },
 });
 
 /**
@@ -32,6 +35,9 @@ export const exp = defineUnaryOp({
   },
   backward(_x, y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = gy[i] * y[i];
+  },
+  derivative(_x, y) {
+    return y;
   },
 });
 
@@ -50,6 +56,9 @@ export const log = defineUnaryOp({
   backward(x, _y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = gy[i] / x[i];
   },
+  derivative(x) {
+    return x.pow(-1);
+  },
 });
 
 /**
@@ -66,6 +75,9 @@ export const sqrt = defineUnaryOp({
   },
   backward(_x, y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = gy[i] / (2 * y[i]);
+  },
+  derivative(_x, y) {
+    return y.mul(2).pow(-1);
   },
 });
 
@@ -87,6 +99,10 @@ export const abs = defineUnaryOp({
       gx[i] = xi > 0 ? gy[i] : xi < 0 ? -gy[i] : xi === 0 ? 0 : NaN;
     }
   },
+  derivative(x) {
+    // sign(x): a constant, so the second derivative is 0 (as PyTorch).
+    return x.gt(0).sub(x.lt(0));
+  },
 });
 
 const powOp = defineUnaryOp<number>({
@@ -99,6 +115,9 @@ const powOp = defineUnaryOp<number>({
     if (p === 0) gx.fill(0);
     else if (p === 2) for (let i = 0; i < gy.length; i++) gx[i] = 2 * x[i] * gy[i];
     else for (let i = 0; i < gy.length; i++) gx[i] = gy[i] * p * Math.pow(x[i], p - 1);
+  },
+  derivative(x, _y, p) {
+    return p === 0 ? 0 : p === 1 ? 1 : x.pow(p - 1).mul(p);
   },
 });
 
@@ -138,6 +157,9 @@ const clampOp = defineUnaryOp<ClampParams>({
       gx[i] = xi >= min && xi <= max ? gy[i] : 0;
     }
   },
+  derivative(x, _y, { min, max }) {
+    return x.ge(min).mul(x.le(max));
+  },
 });
 
 /**
@@ -174,6 +196,9 @@ export const sin = defineUnaryOp({
   backward(x, _y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = gy[i] * Math.cos(x[i]);
   },
+  derivative(x): Tensor {
+    return cos(x);
+  },
 });
 
 /**
@@ -191,6 +216,9 @@ export const cos = defineUnaryOp({
   backward(x, _y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = -gy[i] * Math.sin(x[i]);
   },
+  derivative(x): Tensor {
+    return neg(sin(x));
+  },
 });
 
 /**
@@ -207,6 +235,9 @@ export const square = defineUnaryOp({
   },
   backward(x, _y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = 2 * x[i] * gy[i];
+  },
+  derivative(x) {
+    return x.mul(2);
   },
 });
 
@@ -226,6 +257,9 @@ export const log1p = defineUnaryOp({
   backward(x, _y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = gy[i] / (1 + x[i]);
   },
+  derivative(x) {
+    return x.add(1).pow(-1);
+  },
 });
 
 /**
@@ -243,5 +277,8 @@ export const expm1 = defineUnaryOp({
   },
   backward(x, _y, gy, gx) {
     for (let i = 0; i < gy.length; i++) gx[i] = gy[i] * Math.exp(x[i]);
+  },
+  derivative(x) {
+    return exp(x);
   },
 });
