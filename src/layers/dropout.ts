@@ -1,10 +1,12 @@
 import { record } from "../autograd/node.js";
+import { mul } from "../autograd/ops/binary.js";
 import { allocate } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 import { registerModule, type ModuleSpec } from "./spec.js";
+import { numberRule } from "./spec-schema.js";
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
@@ -68,7 +70,7 @@ export class Dropout extends Module {
       const gx = allocate(x.dtype, x.size);
       for (let i = 0; i < gx.length; i++) gx[i] = gy[i] * mask[i];
       return [gx];
-    });
+    }, (gy) => [mul(gy, new Tensor(mask, x.shape))]);
   }
 
   /** `"p=…"`. */
@@ -81,4 +83,4 @@ export class Dropout extends Module {
   }
 }
 
-registerModule("Dropout", (spec) => new Dropout(Number(spec.options?.p ?? 0.5)));
+registerModule("Dropout", (spec) => new Dropout((spec.options?.p ?? 0.5) as number), { options: { p: numberRule(0, 1) } });
