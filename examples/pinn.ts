@@ -179,11 +179,11 @@ export function main(argv: string[] = process.argv.slice(2), options: RunOptions
     new Sequential(...widths.slice(0, -1).map((w, i) =>
       new Dense(w, widths[i + 1], { activation: i < widths.length - 2 ? "tanh" : null, dtype: "float64", rng })));
   const mlpSame = mlp([2, 15, 15, 1]);
-  const mlpLarge = mlp([2, 64, 64, 64, 1]);
+  const mlpLarge = mlp([2, 32, 32, 32, 1]);
   const models: [string, Module][] = [
     [`KAN [2, 10, 1], G = 5, cubic`, kan],
     [`MLP 2-15-15-1 tanh`, mlpSame],
-    [`MLP 2-64-64-64-1 tanh`, mlpLarge],
+    [`MLP 2-32-32-32-1 tanh`, mlpLarge],
   ];
   const curves: Curves[] = [];
   for (const [label, model] of models) {
