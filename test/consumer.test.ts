@@ -120,6 +120,44 @@ describe("a CommonJS project installing the packed tarball", () => {
     expect(JSON.parse(result.stdout)).toEqual(EXPECTED);
   });
 
+  it("npx tsx runs an ES-module TypeScript file (.mts) too", () => {
+    ready();
+    writeFileSync(join(project, "train.mts"), `import * as tg from "typegrad";\n${TRAIN}`);
+    const result = run(npx, ["--offline", "tsx", "train.mts"]);
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual(EXPECTED);
+  });
+
+  it("its types check in a browser app without @types/node and in a CommonJS Node app with them (skipLibCheck off)", () => {
+    ready();
+    const app = `import { Adam, crossEntropyLoss, Dense, deserializeModel, fit, Sequential, serializeModel, spirals, type Module } from "typegrad";
+const model: Module = new Sequential(new Dense(2, 8, { activation: "relu" }), new Dense(8, 3));
+const out: string[] = [];
+fit(model, spirals({ seed: 0 }), { loss: crossEntropyLoss, optimizer: new Adam(model.parameters()), epochs: 1, progressStream: { write: (t: string) => out.push(t) } });
+const bytes: Uint8Array = serializeModel(model);
+export const again: Module = deserializeModel(bytes);
+`;
+    writeFileSync(join(project, "app.ts"), app);
+    const common = { strict: true, noEmit: true, target: "es2022", skipLibCheck: false, types: [] as string[] };
+    writeFileSync(
+      join(project, "tsconfig.browser.json"),
+      JSON.stringify({ compilerOptions: { ...common, lib: ["ES2022", "DOM"], module: "esnext", moduleResolution: "bundler" }, files: ["app.ts"] }),
+    );
+    writeFileSync(
+      join(project, "tsconfig.node.json"),
+      JSON.stringify({
+        compilerOptions: { ...common, lib: ["ES2022"], module: "nodenext", moduleResolution: "nodenext", typeRoots: [join(root, "node_modules", "@types")], types: ["node"] },
+        files: ["app.ts"],
+      }),
+    );
+    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+    for (const config of ["tsconfig.browser.json", "tsconfig.node.json"]) {
+      const result = run(process.execPath, [tsc, "-p", config]);
+      expect(result.stdout + result.stderr, config).toBe("");
+      expect(result.status, config).toBe(0);
+    }
+  });
+
   it("a browser bundle of the installed package has no Node built-in and no Node-only package", async () => {
     ready();
     writeFileSync(join(project, "page.js"), `import * as tg from "typegrad";\n${TRAIN}`);
