@@ -1,23 +1,22 @@
 /// <reference lib="dom" />
 // The playground in a real browser: builds the static site with Vite, serves it on 127.0.0.1,
-// and drives Debian's Chromium with playwright-core. Screenshots and measurements go to
+// and drives Debian's Chromium with playwright-core (helpers/browser.ts finds it). Screenshots and measurements go to
 // out/playground/ (git-ignored).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kernels, loadModel, parseSafetensors, setKernels, Tensor, typescriptKernels } from "../src/index.js";
 import { featureMatrix } from "../playground/src/features.js";
 import { FEATURES, type FeatureName } from "../playground/src/state.js";
+import { launchChromium } from "./helpers/browser.js";
 import { serveStatic } from "./helpers/static-server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "out", "playground");
 const SITE = join(OUT, "site");
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 let browser: Browser;
 let server: { url: string; close: () => Promise<void> };
@@ -80,7 +79,7 @@ beforeAll(async () => {
     build: { outDir: SITE, emptyOutDir: true },
   });
   server = await serveStatic(SITE);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
