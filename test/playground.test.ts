@@ -10,7 +10,8 @@ import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kernels, loadModel, parseSafetensors, setKernels, Tensor, typescriptKernels } from "../src/index.js";
 import { featureMatrix } from "../playground/src/features.js";
-import { FEATURES, type FeatureName } from "../playground/src/state.js";
+import { decodeState, FEATURES, type FeatureName } from "../playground/src/state.js";
+import { Trainer } from "../playground/src/trainer.js";
 import { launchChromium } from "./helpers/browser.js";
 import { serveStatic } from "./helpers/static-server.js";
 
@@ -167,7 +168,7 @@ describe("playground in Chromium", () => {
     await page.close();
   });
 
-  it("the URL hash round-trips: same controls after a reload, and the same loss after 100 steps with the same seed", async () => {
+  it("the URL hash round-trips: same controls after a reload, and the same loss after 100 steps with the same seed (in Node too)", async () => {
     const { page } = await open();
     await page.click('[data-dataset="gauss"]');
     await page.selectOption("#activation", "leaf");
@@ -203,6 +204,10 @@ describe("playground in Chromium", () => {
     expect(await controls(again.page)).toEqual(before);
     const second = await runSteps(again.page, 100);
     expect(second).toEqual(first); // bit-identical losses (numbers compared exactly)
+    // And the same run in Node: the worker's trainer, on the same setup, from the same seed.
+    const inNode = new Trainer(decodeState(hash));
+    inNode.runSteps(100);
+    expect({ step: inNode.step, epoch: inNode.epoch, ...inNode.losses() }).toEqual(first);
     expect(again.problems).toEqual([]);
     await again.page.close();
   });

@@ -167,7 +167,7 @@ export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], 
   ctx.clearRect(0, 0, width, height);
   const left = options.yTicks ? 34 : 2;
   const bottom = options.xTicks ? 14 : 2;
-  const pw = width - left - 4;
+  const pw = width - left - (options.xTicks ? 12 : 4);
   const ph = height - bottom - 4;
   const tf = (v: number): number => (options.log ? Math.log10(Math.max(v, 1e-30)) : v);
   let [y0, y1] = options.yRange ?? [Infinity, -Infinity];
