@@ -44,3 +44,18 @@ export function adamPlainReference(
     }
   }
 }
+
+/** One parameter's arrays in Adam's plain update. */
+export interface AdamSegment {
+  readonly theta: TypedArray;
+  readonly g: TypedArray;
+  readonly m: TypedArray;
+  readonly v: TypedArray;
+}
+
+/** {@link adamPlainReference} over every parameter of a group that shares one step count. */
+export function adamGroupReference(
+  segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+): void {
+  for (const s of segments) adamPlainReference(s.theta, s.g, s.m, s.v, beta1, beta2, stepSize, bias2Sqrt, eps);
+}

@@ -1,7 +1,8 @@
 import type { TypedArray } from "../tensor/dtype.js";
-import { adamPlainReference } from "./adam.js";
+import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
+import { rmspropReference, sgdReference, type RmspropScalars, type RmspropSegment, type SgdScalars, type SgdSegment } from "./optim.js";
 
 /**
  * The heavy inner loops that ops delegate to. The TypeScript implementations are the
@@ -38,6 +39,18 @@ export interface Kernels {
    * dtype and length), bit for bit the TypeScript loop. Optional.
    */
   adam?(theta: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
+  /**
+   * SGD's update over every parameter of a group in one pass, bit for bit
+   * {@link sgdReference}. Optional.
+   */
+  sgd?(segments: readonly SgdSegment[], options: SgdScalars): void;
+  /**
+   * Adam's plain update over every parameter of a group that shares one step count, in one
+   * pass, bit for bit {@link adamGroupReference}. Optional.
+   */
+  adamGroup?(segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
+  /** RMSprop's update over every parameter of a group in one pass, bit for bit {@link rmspropReference}. Optional. */
+  rmsprop?(segments: readonly RmspropSegment[], options: RmspropScalars): void;
 }
 
 /** The pure-TypeScript kernels: always available, float32 and float64. */
@@ -48,6 +61,9 @@ export const typescriptKernels: Kernels = {
   linearBackward: (batch, out, inF, gy, y, act, x, w, gx, gw, gb, accW, accB) =>
     linearBackwardReference(batch, out, inF, gy, y, act, x, w, gx, gw, gb, gemmReference, accW === true, accB === true),
   adam: adamPlainReference,
+  sgd: sgdReference,
+  rmsprop: rmspropReference,
+  adamGroup: adamGroupReference,
 };
 
 let active: Kernels = typescriptKernels;

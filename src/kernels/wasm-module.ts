@@ -1,4 +1,5 @@
 import { nodeBuiltin } from "../platform/node.js";
+import type { RmspropScalars, SgdScalars } from "./optim.js";
 import { KERNELS_WASM_BASE64 } from "./wasm-bytes.generated.js";
 
 // The few WebAssembly JS-API members used here, typed locally: the project's `lib` is
@@ -28,6 +29,18 @@ interface KernelExports {
   adamStep(
     n: number, theta: number, g: number, m: number, v: number,
     w: number, w1: number, fromStart: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): void;
+  /** Optional (a module built before it lacks it: float64 products then run in TypeScript). */
+  gemm64?(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, work: number): void;
+  workspaceBytes64?(k: number): number;
+  /** Optional (a module built before them lacks them: the optimisers then run in TypeScript). */
+  sgdStep?(
+    n: number, theta: number, g: number, b: number,
+    lr: number, momentum: number, oneMinusDampening: number, nesterov: number, weightDecay: number, first: number,
+  ): void;
+  rmspropStep?(
+    n: number, theta: number, g: number, v: number, gAvg: number, b: number,
+    lr: number, alpha: number, oneMinusAlpha: number, eps: number, momentum: number, centered: number, weightDecay: number,
   ): void;
 }
 
@@ -252,6 +265,135 @@ export class WasmKernelModule {
     theta.set(heap.subarray(offT >>> 2, (offT >>> 2) + n));
     m.set(heap.subarray(offM >>> 2, (offM >>> 2) + n));
     v.set(heap.subarray(offV >>> 2, (offV >>> 2) + n));
+    return true;
+  }
+
+  /** Whether this build has the float64 product (`gemm64`). */
+  get hasGemm64(): boolean {
+    return typeof this.#exports.gemm64 === "function" && typeof this.#exports.workspaceBytes64 === "function";
+  }
+
+  /**
+   * `C = op(A) · op(B)` in float64 through the f64x2 kernel, bit for bit `gemmReference`
+   * (every element summed over k in order); same contract as `Kernels.gemm`.
+   *
+   * @returns false, having done nothing, when the operands do not fit in wasm32 memory or this build lacks the kernel
+   */
+  gemm64(transA: boolean, transB: boolean, m: number, n: number, k: number, a: Float64Array, b: Float64Array, c: Float64Array): boolean {
+    const e = this.#exports;
+    if (e.gemm64 === undefined || e.workspaceBytes64 === undefined) return false;
+    const sizeA = m * k;
+    const sizeB = k * n;
+    const sizeC = m * n;
+    const offA = this.#scratch;
+    const offB = align(offA + 8 * sizeA);
+    const offC = align(offB + 8 * sizeB);
+    const offW = align(offC + 8 * sizeC);
+    const end = offW + e.workspaceBytes64(k);
+    if (end > MAX_BYTES) return false;
+    this.#reserve(end);
+    const heap = new Float64Array(e.memory.buffer);
+    heap.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA >>> 3);
+    heap.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB >>> 3);
+    e.gemm64(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, offW);
+    c.set(heap.subarray(offC >>> 3, (offC >>> 3) + sizeC));
+    return true;
+  }
+
+  /** Whether this build has the optimiser kernels (`sgdStep`, `rmspropStep`). */
+  get hasOptimizers(): boolean {
+    return typeof this.#exports.sgdStep === "function" && typeof this.#exports.rmspropStep === "function";
+  }
+
+  /**
+   * SGD's update over many float32 parameters in one call: θ, g (and b with momentum) of
+   * every parameter packed into one region each. `first` applies to all of them.
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  sgd(segments: readonly { theta: Float32Array; g: Float32Array; b: Float32Array | null }[], first: boolean, o: SgdScalars): boolean {
+    const step = this.#exports.sgdStep;
+    if (step === undefined) return false;
+    const withB = o.momentum !== 0;
+    const arrays = segments.map((s) => (withB ? [s.theta, s.g, s.b as Float32Array] : [s.theta, s.g]));
+    return this.#packed(arrays, withB ? [true, false, true] : [true, false], (n, [t, g, b]) =>
+      step(n, t, g, b ?? 0, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0),
+    );
+  }
+
+  /**
+   * Adam's plain update over many float32 parameters sharing one step count, in one call (as {@link sgd}).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory
+   */
+  adamGroup(
+    segments: readonly { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[],
+    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): boolean {
+    const w = 1 - beta1;
+    return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
+      this.#exports.adamStep(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
+    );
+  }
+
+  /**
+   * RMSprop's update over many float32 parameters in one call (as {@link sgd}).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  rmsprop(
+    segments: readonly { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[],
+    o: RmspropScalars,
+  ): boolean {
+    const step = this.#exports.rmspropStep;
+    if (step === undefined) return false;
+    const withAvg = o.centered;
+    const withB = o.momentum > 0;
+    const arrays = segments.map((s) => {
+      const a = [s.theta, s.g, s.v];
+      if (withAvg) a.push(s.gAvg as Float32Array);
+      if (withB) a.push(s.b as Float32Array);
+      return a;
+    });
+    const writes = [true, false, true, ...(withAvg ? [true] : []), ...(withB ? [true] : [])];
+    return this.#packed(arrays, writes, (n, off) => {
+      const avg = withAvg ? off[3] : 0;
+      const b = withB ? off[withAvg ? 4 : 3] : 0;
+      step(n, off[0], off[1], off[2], avg, b, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, o.centered ? 1 : 0, o.weightDecay);
+    });
+  }
+
+  /**
+   * Packs array `j` of every segment (all of one length within a segment) into region `j`,
+   * runs `run(total length, region addresses)`, and copies back the regions marked in `writes`.
+   */
+  #packed(segments: readonly (readonly Float32Array[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
+    let n = 0;
+    for (const s of segments) n += s[0].length;
+    const offsets: number[] = [];
+    let end = this.#scratch;
+    for (let j = 0; j < writes.length; j++) {
+      offsets.push(end);
+      end = align(end + 4 * n);
+    }
+    if (end > MAX_BYTES) return false;
+    const heap = this.#reserve(end);
+    for (let j = 0; j < writes.length; j++) {
+      let at = offsets[j] >>> 2;
+      for (const s of segments) {
+        heap.set(s[j], at);
+        at += s[j].length;
+      }
+    }
+    run(n, offsets);
+    for (let j = 0; j < writes.length; j++) {
+      if (!writes[j]) continue;
+      let at = offsets[j] >>> 2;
+      for (const s of segments) {
+        s[j].set(heap.subarray(at, at + s[j].length));
+        at += s[j].length;
+      }
+    }
     return true;
   }
 

@@ -1,8 +1,9 @@
 import type { TypedArray } from "../tensor/dtype.js";
-import { adamPlainReference } from "./adam.js";
+import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { kernels, setKernels, type Kernels } from "./index.js";
+import { rmspropReference, sgdReference, type RmspropScalars, type RmspropSegment, type SgdScalars, type SgdSegment } from "./optim.js";
 import { WasmKernelModule } from "./wasm-module.js";
 
 /**
@@ -17,10 +18,10 @@ let loaded: WasmKernelModule | null = null;
 let failure: string | null = null;
 
 /**
- * Matrix multiply that runs float32 products of at least {@link WASM_GEMM_MIN_WORK}
- * multiply-adds in the WebAssembly SIMD kernel, and everything else (float64, small
- * products, or before the module is loaded) in {@link gemmReference}. Same contract as
- * `Kernels.gemm`.
+ * Matrix multiply that runs products of at least {@link WASM_GEMM_MIN_WORK} multiply-adds in
+ * the WebAssembly SIMD kernels (float32: f32x4, cache-blocked; float64: f64x2, bit for bit
+ * {@link gemmReference}), and everything else (small products, or before the module is
+ * loaded) in {@link gemmReference}. Same contract as `Kernels.gemm`.
  */
 export function gemmWasm(
   transA: boolean,
@@ -42,6 +43,20 @@ export function gemmWasm(
     b.length >= k * n &&
     c.length >= m * n &&
     loaded.gemm(transA, transB, m, n, k, a, b, c)
+  ) {
+    return;
+  }
+  if (
+    loaded !== null &&
+    m * n * k >= WASM_GEMM_MIN_WORK &&
+    a instanceof Float64Array &&
+    b instanceof Float64Array &&
+    c instanceof Float64Array &&
+    a.length >= m * k &&
+    b.length >= k * n &&
+    c.length >= m * n &&
+    loaded.hasGemm64 &&
+    loaded.gemm64(transA, transB, m, n, k, a, b, c)
   ) {
     return;
   }
@@ -121,6 +136,77 @@ export function adamWasm(
   adamPlainReference(theta, g, m, v, beta1, beta2, stepSize, bias2Sqrt, eps);
 }
 
+/** Smallest total element count of a group's update sent to the WebAssembly optimiser kernels. */
+export const WASM_OPTIM_MIN_SIZE = 256;
+
+/** Whether every array is a Float32Array of `theta`'s length (null entries are unused buffers). */
+function allFloat32(theta: TypedArray, ...arrays: (TypedArray | null)[]): boolean {
+  if (!(theta instanceof Float32Array)) return false;
+  for (const a of arrays) if (a !== null && !(a instanceof Float32Array && a.length === theta.length)) return false;
+  return true;
+}
+
+/** Splits segments into those the WebAssembly kernels take (float32) and the rest. */
+function splitFloat32<S extends { theta: TypedArray }>(segments: readonly S[], ok: (s: S) => boolean): [S[], S[]] {
+  const f32: S[] = [];
+  const rest: S[] = [];
+  let total = 0;
+  for (const s of segments) {
+    if (ok(s)) {
+      f32.push(s);
+      total += s.theta.length;
+    } else rest.push(s);
+  }
+  return total >= WASM_OPTIM_MIN_SIZE ? [f32, rest] : [[], [...f32, ...rest]];
+}
+
+/**
+ * SGD over a group: its float32 parameters in one WebAssembly call per `first` flag (when
+ * there are at least {@link WASM_OPTIM_MIN_SIZE} elements), the rest in TypeScript; the same
+ * bits either way.
+ */
+export function sgdWasm(segments: readonly SgdSegment[], o: SgdScalars): void {
+  const withB = o.momentum !== 0;
+  const [f32, rest] =
+    loaded !== null && loaded.hasOptimizers
+      ? splitFloat32(segments, (s) => allFloat32(s.theta, s.g, withB ? s.b : null) && (!withB || s.b !== null))
+      : [[], segments];
+  for (const first of [true, false]) {
+    const part = f32.filter((s) => s.first === first) as { theta: Float32Array; g: Float32Array; b: Float32Array | null; first: boolean }[];
+    if (part.length > 0 && !(loaded as WasmKernelModule).sgd(part, first, o)) sgdReference(part, o);
+  }
+  if (rest.length > 0) sgdReference(rest, o);
+}
+
+/** Adam's plain update over a group sharing one step count, dispatched as {@link sgdWasm}. */
+export function adamGroupWasm(
+  segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+): void {
+  const [f32, rest] = loaded !== null ? splitFloat32(segments, (s) => allFloat32(s.theta, s.g, s.m, s.v)) : [[], segments];
+  const part = f32 as { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[];
+  if (part.length > 0 && !(loaded as WasmKernelModule).adamGroup(part, beta1, beta2, stepSize, bias2Sqrt, eps)) {
+    adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps);
+  }
+  if (rest.length > 0) adamGroupReference(rest, beta1, beta2, stepSize, bias2Sqrt, eps);
+}
+
+/** RMSprop over a group, dispatched as {@link sgdWasm}. */
+export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScalars): void {
+  const [f32, rest] =
+    loaded !== null && loaded.hasOptimizers
+      ? splitFloat32(
+          segments,
+          (s) =>
+            allFloat32(s.theta, s.g, s.v, o.centered ? s.gAvg : null, o.momentum > 0 ? s.b : null) &&
+            (!o.centered || s.gAvg !== null) &&
+            (o.momentum <= 0 || s.b !== null),
+        )
+      : [[], segments];
+  const part = f32 as { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[];
+  if (part.length > 0 && !(loaded as WasmKernelModule).rmsprop(part, o)) rmspropReference(part, o);
+  if (rest.length > 0) rmspropReference(rest, o);
+}
+
 /**
  * The WebAssembly SIMD kernels — gemm, the Dense layer's forward and backward (product,
  * bias, ReLU) and Adam's update — for float32; float64 and small problems go to the
@@ -133,6 +219,9 @@ export const wasmKernels: Kernels = {
   linearForward: linearForwardWasm,
   linearBackward: linearBackwardWasm,
   adam: adamWasm,
+  sgd: sgdWasm,
+  rmsprop: rmspropWasm,
+  adamGroup: adamGroupWasm,
 };
 
 /** Options of {@link enableWasmKernels}. */

@@ -1,4 +1,4 @@
-import { adamPlainReference } from "../kernels/adam.js";
+import { adamGroupReference, type AdamSegment } from "../kernels/adam.js";
 import { kernels } from "../kernels/index.js";
 import type { Parameter } from "../layers/parameter.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
@@ -85,28 +85,40 @@ export class Adam extends Optimizer<AdamGroupOptions> {
     return o.amsgrad ? this.bufferNames : MOMENTS;
   }
 
+  /**
+   * One update of every trainable parameter with a gradient. The plain update (no weight
+   * decay, no amsgrad) of a group's parameters that share a step count runs in one pass of
+   * the active kernels' `adamGroup` (WebAssembly for float32, bit for bit the TypeScript loop).
+   */
   step(): void {
     this.checkGradients();
     this.stepCount++;
-    this.forEachParam((p, k, o) => {
-      if (p.grad === null) return;
-      const s = this.state[k] ?? this.stateOf(p, k, this.requiredBuffers(o));
-      if (o.amsgrad && s.buffers.vMax === undefined) s.buffers.vMax = allocate(p.dtype, p.size);
-      const t = ++s.step;
+    const k = kernels();
+    const group = k.adamGroup ?? adamGroupReference;
+    this.forEachGroup((params, o) => {
       const [beta1, beta2] = o.betas;
       const lr = o.lr;
-      const stepSize = lr / (1 - beta1 ** t);
-      const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
       const l2 = this.decoupled ? 0 : o.weightDecay;
       const shrink = this.decoupled ? 1 - lr * o.weightDecay : 1;
-      const b = s.buffers;
-      if (!o.amsgrad && l2 === 0 && shrink === 1 && sameKind(p.data, b.m) && sameKind(p.data, b.v)) {
-        const k = kernels();
-        if (k.adam !== undefined) k.adam(p.data, p.grad.data, b.m, b.v, beta1, beta2, stepSize, bias2Sqrt, o.eps);
-        else adamPlainReference(p.data, p.grad.data, b.m, b.v, beta1, beta2, stepSize, bias2Sqrt, o.eps);
-      } else {
-        adamGeneral(p.data, p.grad.data, b.m, b.v, o.amsgrad ? b.vMax : b.v, o.amsgrad, beta1, beta2, stepSize, bias2Sqrt, o.eps, l2, shrink);
+      // Plain updates, by step count (normally one: every parameter stepped together).
+      const plain = new Map<number, AdamSegment[]>();
+      for (const { p, k: index } of params) {
+        const s = this.state[index] ?? this.stateOf(p, index, this.requiredBuffers(o));
+        if (o.amsgrad && s.buffers.vMax === undefined) s.buffers.vMax = allocate(p.dtype, p.size);
+        const t = ++s.step;
+        const b = s.buffers;
+        if (!o.amsgrad && l2 === 0 && shrink === 1 && sameKind(p.data, b.m) && sameKind(p.data, b.v)) {
+          const list = plain.get(t);
+          const segment = { theta: p.data, g: p.grad.data, m: b.m, v: b.v };
+          if (list === undefined) plain.set(t, [segment]);
+          else list.push(segment);
+        } else {
+          const stepSize = lr / (1 - beta1 ** t);
+          const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
+          adamGeneral(p.data, p.grad.data, b.m, b.v, o.amsgrad ? b.vMax : b.v, o.amsgrad, beta1, beta2, stepSize, bias2Sqrt, o.eps, l2, shrink);
+        }
       }
+      for (const [t, segments] of plain) group(segments, beta1, beta2, lr / (1 - beta1 ** t), Math.sqrt(1 - beta2 ** t), o.eps);
     });
   }
 }

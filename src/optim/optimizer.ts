@@ -192,6 +192,23 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
     }
   }
 
+  /**
+   * Visits every group once with its trainable parameters (`requiresGrad`) that have a
+   * gradient, each with its global index, so an update can run over the whole group in one
+   * kernel call.
+   */
+  protected forEachGroup(fn: (params: { p: Parameter & { grad: Tensor }; k: number }[], options: O) => void): void {
+    let k = 0;
+    for (const g of this.paramGroups) {
+      const items: { p: Parameter & { grad: Tensor }; k: number }[] = [];
+      for (const p of g.params) {
+        if (p.requiresGrad && p.grad !== null) items.push({ p: p as Parameter & { grad: Tensor }, k });
+        k++;
+      }
+      fn(items, g.options);
+    }
+  }
+
   /** The state of parameter `k`, created (zero buffers of `p`'s dtype) on first use. */
   protected stateOf(p: Parameter, k: number, names: readonly string[]): ParamState {
     let s = this.state[k];

@@ -1,6 +1,9 @@
+import { kernels } from "../kernels/index.js";
+import { rmspropReference, type RmspropSegment } from "../kernels/optim.js";
 import type { Parameter } from "../layers/parameter.js";
+import { allocate } from "../tensor/dtype.js";
 import { checkOptionKeys } from "../util/options.js";
-import { checkOption, finiteNonNegative, lerp, Optimizer, type ParamGroup } from "./optimizer.js";
+import { checkOption, finiteNonNegative, Optimizer, type ParamGroup } from "./optimizer.js";
 
 /** Options of {@link RMSprop}. */
 export interface RMSpropOptions {
@@ -75,36 +78,24 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
     return names;
   }
 
+  /**
+   * One update of every trainable parameter with a gradient: each group in one pass of the
+   * active kernels' `rmsprop` (WebAssembly for float32, bit for bit the TypeScript reference).
+   */
   step(): void {
     this.checkGradients();
     this.stepCount++;
-    this.forEachParam((p, k, o) => {
-      if (p.grad === null) return;
-      const g = p.grad.data;
-      const theta = p.data;
-      const { lr, alpha, eps, momentum, centered, weightDecay } = o;
-      const s = this.state[k] ?? this.stateOf(p, k, this.requiredBuffers(o));
-      s.step++;
-      const v = s.buffers.squareAvg;
-      const b = s.buffers.momentumBuffer;
-      const gAvg = s.buffers.gradAvg;
-      for (let i = 0; i < theta.length; i++) {
-        const gi = weightDecay !== 0 ? g[i] + weightDecay * theta[i] : g[i];
-        v[i] = alpha * v[i] + (1 - alpha) * gi * gi;
-        let d: number;
-        if (centered) {
-          gAvg[i] = lerp(gAvg[i], gi, 1 - alpha);
-          d = Math.sqrt(v[i] - gAvg[i] * gAvg[i]) + eps;
-        } else {
-          d = Math.sqrt(v[i]) + eps;
-        }
-        if (momentum > 0) {
-          b[i] = momentum * b[i] + gi / d;
-          theta[i] -= lr * b[i];
-        } else {
-          theta[i] -= lr * (gi / d);
-        }
-      }
+    const k = kernels();
+    this.forEachGroup((params, o) => {
+      const segments: RmspropSegment[] = params.map(({ p, k: index }) => {
+        const s = this.state[index] ?? this.stateOf(p, index, this.requiredBuffers(o));
+        s.step++;
+        const b = s.buffers;
+        // A buffer an option turned on after the state was created (e.g. momentum set later) starts at zero.
+        for (const name of this.requiredBuffers(o)) b[name] ??= allocate(p.dtype, p.size);
+        return { theta: p.data, g: p.grad.data, v: b.squareAvg, gAvg: b.gradAvg ?? null, b: b.momentumBuffer ?? null };
+      });
+      if (segments.length > 0) (k.rmsprop ?? rmspropReference)(segments, o);
     });
   }
 }

@@ -1,4 +1,7 @@
+import { kernels } from "../kernels/index.js";
+import { sgdReference, type SgdSegment } from "../kernels/optim.js";
 import type { Parameter } from "../layers/parameter.js";
+import { allocate } from "../tensor/dtype.js";
 import { checkOptionKeys } from "../util/options.js";
 import { checkOption, finiteNonNegative, Optimizer, type ParamGroup } from "./optimizer.js";
 
@@ -81,27 +84,27 @@ export class SGD extends Optimizer<SGDGroupOptions> {
     return o.momentum !== 0 ? this.bufferNames : [];
   }
 
+  /**
+   * One update of every trainable parameter with a gradient: each group in one pass of the
+   * active kernels' `sgd` (WebAssembly for float32, bit for bit the TypeScript reference).
+   */
   step(): void {
     this.checkGradients();
     this.stepCount++;
-    this.forEachParam((p, k, o) => {
-      if (p.grad === null) return;
-      const g = p.grad.data;
-      const theta = p.data;
-      const { lr, momentum, dampening, nesterov, weightDecay } = o;
-      if (momentum === 0) {
-        for (let i = 0; i < theta.length; i++) theta[i] -= lr * (g[i] + weightDecay * theta[i]);
-        return;
-      }
-      const s = this.state[k] ?? this.stateOf(p, k, this.bufferNames);
-      const b = s.buffers.momentumBuffer;
-      const first = s.step === 0;
-      s.step++;
-      for (let i = 0; i < theta.length; i++) {
-        const gi = weightDecay !== 0 ? g[i] + weightDecay * theta[i] : g[i];
-        b[i] = first ? gi : momentum * b[i] + (1 - dampening) * gi;
-        theta[i] -= lr * (nesterov ? gi + momentum * b[i] : b[i]);
-      }
+    const k = kernels();
+    this.forEachGroup((params, o) => {
+      const withMomentum = o.momentum !== 0;
+      const segments: SgdSegment[] = params.map(({ p, k: index }) => {
+        if (!withMomentum) return { theta: p.data, g: p.grad.data, b: null, first: false };
+        const s = this.state[index] ?? this.stateOf(p, index, this.bufferNames);
+        const first = s.step === 0;
+        s.step++;
+        // A buffer missing from older state starts at the gradient, as on a first step.
+        const b = s.buffers.momentumBuffer;
+        if (b === undefined) s.buffers.momentumBuffer = allocate(p.dtype, p.size);
+        return { theta: p.data, g: p.grad.data, b: s.buffers.momentumBuffer, first: first || b === undefined };
+      });
+      if (segments.length > 0) (k.sgd ?? sgdReference)(segments, o);
     });
   }
 }
