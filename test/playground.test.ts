@@ -1,23 +1,23 @@
 /// <reference lib="dom" />
 // The playground in a real browser: builds the static site with Vite, serves it on 127.0.0.1,
-// and drives Debian's Chromium with playwright-core. Screenshots and measurements go to
+// and drives Debian's Chromium with playwright-core (helpers/browser.ts finds it). Screenshots and measurements go to
 // out/playground/ (git-ignored).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kernels, loadModel, parseSafetensors, setKernels, Tensor, typescriptKernels } from "../src/index.js";
 import { featureMatrix } from "../playground/src/features.js";
-import { FEATURES, type FeatureName } from "../playground/src/state.js";
+import { decodeState, FEATURES, type FeatureName } from "../playground/src/state.js";
+import { Trainer } from "../playground/src/trainer.js";
+import { launchChromium } from "./helpers/browser.js";
 import { serveStatic } from "./helpers/static-server.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = join(ROOT, "out", "playground");
 const SITE = join(OUT, "site");
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
 let browser: Browser;
 let server: { url: string; close: () => Promise<void> };
@@ -80,7 +80,7 @@ beforeAll(async () => {
     build: { outDir: SITE, emptyOutDir: true },
   });
   server = await serveStatic(SITE);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -168,7 +168,7 @@ describe("playground in Chromium", () => {
     await page.close();
   });
 
-  it("the URL hash round-trips: same controls after a reload, and the same loss after 100 steps with the same seed", async () => {
+  it("the URL hash round-trips: same controls after a reload, and the same loss after 100 steps with the same seed (in Node too)", async () => {
     const { page } = await open();
     await page.click('[data-dataset="gauss"]');
     await page.selectOption("#activation", "leaf");
@@ -204,6 +204,10 @@ describe("playground in Chromium", () => {
     expect(await controls(again.page)).toEqual(before);
     const second = await runSteps(again.page, 100);
     expect(second).toEqual(first); // bit-identical losses (numbers compared exactly)
+    // And the same run in Node: the worker's trainer, on the same setup, from the same seed.
+    const inNode = new Trainer(decodeState(hash));
+    inNode.runSteps(100);
+    expect({ step: inNode.step, epoch: inNode.epoch, ...inNode.losses() }).toEqual(first);
     expect(again.problems).toEqual([]);
     await again.page.close();
   });

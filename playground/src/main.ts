@@ -373,6 +373,7 @@ function draw(): void {
 const rateWindow: { t: number; step: number }[] = [];
 let frames: number[] = [];
 let fpsValue = 0;
+let fpsShown = 0;
 let stepsPerSecond = 0;
 const drawTimes: number[] = [];
 
@@ -380,6 +381,10 @@ function frame(now: number): void {
   frames.push(now);
   while (frames.length && now - frames[0] > 1000) frames.shift();
   fpsValue = frames.length;
+  if (now - fpsShown > 500) {
+    fpsShown = now;
+    setText("fps", String(fpsValue));
+  }
   if (dirty) {
     dirty = false;
     const t0 = performance.now();

@@ -95,15 +95,22 @@ export class NetworkView {
     const width = root.clientWidth || 500;
     const height = root.clientHeight || 420;
     const shape = state.networkShape;
-    const maxUnits = Math.max(FEATURES.length, ...shape);
-    const tile = Math.max(12, Math.min(34, Math.floor((height - 44) / maxUnits) - 6));
-    const gap = Math.min(12, Math.max(3, Math.floor((height - 44 - maxUnits * tile) / Math.max(1, maxUnits))));
+    const top = 40;
+    const avail = height - top - 8;
+    /** Tile size and gap for a column of n tiles that fills at most the available height. */
+    const sizeFor = (n: number): { tile: number; gap: number } => {
+      const slot = Math.min(46, avail / Math.max(1, n));
+      const gap = Math.max(1, Math.min(10, Math.round(slot * 0.22)));
+      return { tile: Math.max(5, Math.floor(slot - gap)), gap };
+    };
     const columns = shape.length + 2; // features, hidden layers, output
     const left = 62;
-    const right = width - tile - 8;
+    const right = width - sizeFor(1).tile - 8;
     const xOf = (c: number): number => (columns === 1 ? left : left + ((right - left) * c) / (columns - 1));
-    const top = 40;
-    const yOf = (i: number, n: number): number => top + (height - top - 8 - n * tile - (n - 1) * gap) / 2 + i * (tile + gap);
+    const yOf = (i: number, n: number): number => {
+      const { tile, gap } = sizeFor(n);
+      return top + (avail - n * tile - (n - 1) * gap) / 2 + i * (tile + gap);
+    };
 
     const svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("width", String(width));
@@ -112,16 +119,18 @@ export class NetworkView {
     root.append(svg);
 
     const active = FEATURES.filter((f) => state.features[f]);
-    const positions: { x: number; y: number }[][] = [];
+    const positions: { x: number; y: number; size: number }[][] = [];
+    const featureTile = sizeFor(FEATURES.length).tile;
     // Input column: every feature, active ones linked.
     positions.push(
       active.map((f) => {
         const i = FEATURES.indexOf(f);
-        return { x: xOf(0), y: yOf(i, FEATURES.length) };
+        return { x: xOf(0), y: yOf(i, FEATURES.length), size: featureTile };
       }),
     );
     FEATURES.forEach((f, i) => {
       const on = state.features[f];
+      const tile = featureTile;
       const canvas = el("canvas", { width: String(tile), height: String(tile), "aria-hidden": "true" });
       const button = el("button", {
         type: "button",
@@ -142,12 +151,13 @@ export class NetworkView {
     const widths = [...shape, 1];
     widths.forEach((n, l) => {
       const c = l + 1;
-      const col: { x: number; y: number }[] = [];
+      const col: { x: number; y: number; size: number }[] = [];
+      const { tile } = sizeFor(n);
       const tiles: HTMLCanvasElement[] = [];
       const buttons: HTMLButtonElement[] = [];
       const isOutput = l === shape.length;
       for (let u = 0; u < n; u++) {
-        const pos = { x: xOf(c), y: yOf(u, n) };
+        const pos = { x: xOf(c), y: yOf(u, n), size: tile };
         col.push(pos);
         const canvas = el("canvas", { width: String(tile), height: String(tile), "aria-hidden": "true" });
         const ref = { layer: l, unit: u };
@@ -194,8 +204,8 @@ export class NetworkView {
       const to = positions[l + 1];
       for (let j = 0; j < to.length; j++) {
         for (let i = 0; i < from.length; i++) {
-          const a = { x: from[i].x + tile, y: from[i].y + tile / 2 };
-          const b = { x: to[j].x, y: to[j].y + tile / 2 };
+          const a = { x: from[i].x + from[i].size, y: from[i].y + from[i].size / 2 };
+          const b = { x: to[j].x, y: to[j].y + to[j].size / 2 };
           const mx = (a.x + b.x) / 2;
           const path = document.createElementNS(SVG, "path");
           path.setAttribute("d", `M${a.x},${a.y} C${mx},${a.y} ${mx},${b.y} ${b.x},${b.y}`);
@@ -219,7 +229,7 @@ export class NetworkView {
       for (let j = 0; j < to.length; j++) {
         const r = document.createElementNS(SVG, "rect");
         r.setAttribute("x", String(to[j].x - 7));
-        r.setAttribute("y", String(to[j].y + tile - 5));
+        r.setAttribute("y", String(to[j].y + to[j].size - 5));
         r.setAttribute("width", "5");
         r.setAttribute("height", "5");
         r.classList.add("bias");

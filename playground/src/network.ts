@@ -1,5 +1,6 @@
 // Builds the playground's network from its state, with typegrad's layers and activations.
 import {
+  Activation,
   Dense,
   ELU,
   GELU,
@@ -29,7 +30,7 @@ export interface Network {
   model: Module;
   /** Dense or KANLinear layers; hidden layers first, the one-unit output layer last. */
   layers: (Dense | KANLinear)[];
-  /** Each hidden layer's activation module (`null` for linear, and for KAN layers). */
+  /** Each hidden layer's activation module, applied after its Dense layer (`null` for linear; empty for KAN). */
   activations: (Module | null)[];
   kan: boolean;
 }
@@ -72,6 +73,12 @@ export function makeActivation(state: PlaygroundState, width: number): Module | 
   }
 }
 
+/** The weight initialiser `Dense` would pick for this activation: He, LeCun or Glorot. */
+function initFor(act: Module | null): "heNormal" | "lecunNormal" | "glorotUniform" {
+  const hint = act instanceof Activation ? act.initHint : "glorot";
+  return hint === "he" ? "heNormal" : hint === "lecun" ? "lecunNormal" : "glorotUniform";
+}
+
 /** The grid range of a KAN layer: the span of its inputs with 5 % margin, or [−1, 1]. */
 function spanOf(values: Float32Array | null): [number, number] {
   if (values === null || values.length === 0) return [-1, 1];
@@ -107,10 +114,15 @@ export function buildNetwork(state: PlaygroundState, inputs: number, trainInputs
     } else {
       const act = hidden ? makeActivation(state, widths[l + 1]) : null;
       if (hidden) activations.push(act);
-      layers.push(new Dense(widths[l], widths[l + 1], { activation: act, rng }));
+      // The activation decides the initialiser, as in `Dense(…, { activation })`.
+      layers.push(new Dense(widths[l], widths[l + 1], { init: initFor(act), rng }));
     }
   }
-  const model: Module = kan ? new KAN(layers as KANLinear[]) : new Sequential(...layers);
+  // Activations are modules of their own between the Dense layers, so the state-dict names
+  // (0.weight, 2.weight, …) are those of torch.nn.Sequential(Linear, Tanh, Linear, …).
+  const model: Module = kan
+    ? new KAN(layers as KANLinear[])
+    : new Sequential(...layers.flatMap((layer, l) => (activations[l] ? [layer, activations[l]!] : [layer])));
   if (state.initZero) for (const p of weightParameters(layers)) p.data.fill(0);
   return { model, layers, activations, kan };
 }

@@ -8,7 +8,8 @@ import { ACTIVATION_LABELS, type PlaygroundState } from "./state.js";
 const CURVE_XS = Float32Array.from({ length: CURVE_POINTS }, (_, i) => -CURVE_RANGE + (2 * CURVE_RANGE * i) / (CURVE_POINTS - 1));
 /** Parameter names as the panel shows them. */
 const PARAM_SYMBOL: Record<string, string> = { beta: "β", alpha: "α", weight: "a", p1: "p₁", p2: "p₂", p3: "p₃", p4: "p₄" };
-const MAX_HISTORY = 600;
+/** Points kept per trajectory (halved by dropping every other one when full). */
+const MAX_HISTORY = 240;
 
 /** Lightens a #rrggbb colour towards white by `t` ∈ [0, 1]. */
 function tint(hex: string, t: number): string {
@@ -28,6 +29,7 @@ export class ActivationPanel {
   #steps: number[] = [];
   #legendKey = "";
   #valuesKey = "";
+  #kan = false;
 
   constructor(chart: HTMLCanvasElement, paramChart: HTMLCanvasElement, legend: HTMLElement, values: HTMLElement, name: HTMLElement) {
     this.#chart = chart;
@@ -40,6 +42,8 @@ export class ActivationPanel {
   reset(state: PlaygroundState): void {
     this.#history.clear();
     this.#steps = [];
+    this.#kan = state.activation === "kan";
+    this.#valuesKey = "\u0000"; // redraw the parameter lines
     let detail = "";
     if (state.activation === "leakyRelu") detail = ` (slope ${state.leakySlope})`;
     if (state.activation === "gelu") detail = state.geluApproximate === "tanh" ? " (tanh form)" : " (exact)";
@@ -102,7 +106,7 @@ export class ActivationPanel {
     if (valuesKey !== this.#valuesKey || this.#values.childElementCount === 0) {
       this.#valuesKey = valuesKey;
       this.#values.replaceChildren(
-        ...(lines.length ? lines : ["no trainable activation parameters (choose Swish, PReLU or LEAF)"]).map((t) => el("div", { text: t })),
+        ...(lines.length ? lines : [this.#kan ? "KAN: each edge learns a B-spline (the curves above); no shared activation parameters" : "no trainable activation parameters (choose Swish, PReLU or LEAF)"]).map((t) => el("div", { text: t })),
       );
     }
     this.#values.dataset.params = JSON.stringify(snapshot.params);

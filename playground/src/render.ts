@@ -24,18 +24,26 @@ export function cssColor(v: number): string {
 /** Line colours for series (layers, units). */
 export const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"];
 
-const scratch = new Map<number, HTMLCanvasElement>();
+/** The colour scale sampled at 1025 points over [−1, 1] (RGB triples), for heat maps. */
+const LUT_SIZE = 1025;
+const LUT = (() => {
+  const lut = new Uint8ClampedArray(LUT_SIZE * 3);
+  for (let i = 0; i < LUT_SIZE; i++) lut.set(colorOf(-1 + (2 * i) / (LUT_SIZE - 1)), 3 * i);
+  return lut;
+})();
 
-/** A reusable n×n offscreen canvas. */
-function offscreen(n: number): HTMLCanvasElement {
-  let c = scratch.get(n);
-  if (!c) {
-    c = document.createElement("canvas");
-    c.width = n;
-    c.height = n;
-    scratch.set(n, c);
+/** A reusable n×n offscreen canvas and its pixel buffer. */
+const scratch = new Map<number, { canvas: HTMLCanvasElement; image: ImageData }>();
+function offscreen(n: number): { canvas: HTMLCanvasElement; image: ImageData } {
+  let entry = scratch.get(n);
+  if (!entry) {
+    const canvas = document.createElement("canvas");
+    canvas.width = n;
+    canvas.height = n;
+    entry = { canvas, image: canvas.getContext("2d")!.createImageData(n, n) };
+    scratch.set(n, entry);
   }
-  return c;
+  return entry;
 }
 
 /** CSS sizes of canvases, measured once (reading a size forces a layout) until the window resizes. */
@@ -77,18 +85,26 @@ export function fitCanvas(canvas: HTMLCanvasElement): { ctx: CanvasRenderingCont
  * scaled; `discretize` snaps every value to ±1.
  */
 export function drawHeatmap(canvas: HTMLCanvasElement, values: ArrayLike<number>, n: number, discretize = false): void {
-  const off = offscreen(n);
-  const octx = off.getContext("2d")!;
-  const image = octx.createImageData(n, n);
+  const { canvas: off, image } = offscreen(n);
+  const pixels = image.data;
+  const half = (LUT_SIZE - 1) / 2;
   for (let i = 0; i < n * n; i++) {
     const v = values[i];
-    const [r, g, b] = colorOf(discretize ? (v >= 0 ? 1 : -1) : v);
-    image.data[4 * i] = r;
-    image.data[4 * i + 1] = g;
-    image.data[4 * i + 2] = b;
-    image.data[4 * i + 3] = 255;
+    let r = 160;
+    let g = 160;
+    let b = 160;
+    if (v === v) {
+      const k = 3 * Math.round((discretize ? (v >= 0 ? 1 : -1) : Math.max(-1, Math.min(1, v))) * half + half);
+      r = LUT[k];
+      g = LUT[k + 1];
+      b = LUT[k + 2];
+    }
+    pixels[4 * i] = r;
+    pixels[4 * i + 1] = g;
+    pixels[4 * i + 2] = b;
+    pixels[4 * i + 3] = 255;
   }
-  octx.putImageData(image, 0, 0);
+  off.getContext("2d")!.putImageData(image, 0, 0);
   const { ctx, width, height } = fitCanvas(canvas);
   ctx.imageSmoothingEnabled = !discretize;
   ctx.drawImage(off, 0, 0, width, height);
@@ -151,7 +167,7 @@ export function drawChart(canvas: HTMLCanvasElement, series: readonly Series[], 
   ctx.clearRect(0, 0, width, height);
   const left = options.yTicks ? 34 : 2;
   const bottom = options.xTicks ? 14 : 2;
-  const pw = width - left - 4;
+  const pw = width - left - (options.xTicks ? 12 : 4);
   const ph = height - bottom - 4;
   const tf = (v: number): number => (options.log ? Math.log10(Math.max(v, 1e-30)) : v);
   let [y0, y1] = options.yRange ?? [Infinity, -Infinity];

@@ -96,14 +96,19 @@ export class Trainer {
     this.optimizer.lr = state.learningRate;
   }
 
-  /** The output of every weight layer for `x` (the last one is the network's output). */
+  /**
+   * The output of every weight layer for `x`, after its activation (the last one is the
+   * network's output); the same computation as `model.forward`.
+   */
   #forward(x: Tensor): Tensor[] {
     const outs: Tensor[] = [];
     let h = x;
-    for (const layer of this.net.layers) {
+    this.net.layers.forEach((layer, l) => {
       h = layer.forward(h);
+      const act = this.net.activations[l];
+      if (act) h = act.forward(h);
       outs.push(h);
-    }
+    });
     return outs;
   }
 
