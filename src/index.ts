@@ -222,3 +222,12 @@ export type { ProgressStream, Verbosity } from "./train/progress.js";
 // The WebAssembly SIMD kernels (compiled from assembly/ by `npm ci`'s prepare step and embedded
 // in the package) are used wherever WebAssembly SIMD runs; otherwise the TypeScript kernels run.
 enableWasmKernels();
+
+// Untrusted files (issue 11): strict spec schemas, a budget derived before any allocation
+export { MAX_TENSOR_SIZE } from "./tensor/shape.js";
+export { specLayout, type SpecLayout } from "./layers/spec-layout.js";
+export { DEFAULT_SPEC_LIMITS, type SpecLimits, type SpecSchema, type OptionRule, type SpecOptions } from "./layers/spec-schema.js";
+export type { ModuleSchema, ModuleSchemaFor, TensorLayout } from "./layers/spec.js";
+export type { CheckpointLimits } from "./io/architecture.js";
+export type { LoadModelOptions } from "./io/checkpoint-file.js";
+export type { ParseSafetensorsOptions } from "./io/safetensors.js";

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { arange, full, ones, rand, randn, tensor, zeros, zerosLike } from "../src/tensor/creation.js";
 import { generator, manualSeed } from "../src/tensor/random.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { broadcastTo, reshape } from "../src/autograd/ops/shape.js";
 
 describe("creating tensors", () => {
   it("infers shape and dtype from nested arrays; float32 by default", () => {
@@ -70,14 +71,28 @@ describe("bad input is refused with a clear message", () => {
     ["ragged nested array", () => tensor([[1, 2], [3]]), "tensor: ragged nested array: expected length 2 at [1] (shape [2,2]), got length 1"],
     ["non-number element", () => tensor([[1, "a" as unknown as number]]), "tensor: expected a number at [0,1], got string"],
     ["values that do not fill the shape", () => tensor([1, 2, 3], { shape: [2, 2] }), "tensor: values of shape [3] (3 elements) do not fill shape [2,2]"],
-    ["unknown dtype", () => zeros([2], { dtype: "int8" as "float32" }), 'full: unknown dtype "int8"; expected "float32" or "float64"'],
-    ["bad shape", () => zeros([2, -1]), "full: invalid shape [2,-1]: dimensions must be non-negative integers"],
+    ["unknown dtype", () => zeros([2], { dtype: "int8" as "float32" }), 'zeros: unknown dtype "int8"; expected "float32" or "float64"'],
+    ["bad shape", () => zeros([2, -1]), "zeros: invalid shape [2,-1]: dimensions must be non-negative integers (dimension 1 is -1)"],
     ["item of many", () => zeros([2]).item(), "item: only one-element tensors convert to a number, got shape [2]"],
     ["data/shape mismatch", () => new Tensor(new Float32Array(3), [2, 2]), "Tensor: data has 3 elements but shape [2,2] needs 4"],
     ["arange step 0", () => arange(0, 1, 0), "arange: start, stop and step must be finite and step non-zero, got 0, 1, 0"],
     ["randn negative std", () => randn([2], { std: -1 }), "randn: need a finite mean and a finite std ≥ 0, got mean=0, std=-1"],
     ["rand low > high", () => rand([2], { low: 2, high: 1 }), "rand: need finite low ≤ high, got low=2, high=1"],
     ["generator seed", () => generator(NaN), "generator: seed must be a finite number or a string, got NaN"],
+    // Issue 11, defect 8: every constructor validates its shape and names the op.
+    ["issue 11: Tensor with a fractional dimension", () => new Tensor(new Float32Array(6), [4, 1.5]), "Tensor: invalid shape [4,1.5]: dimensions must be non-negative integers (dimension 1 is 1.5)"],
+    ["issue 11: Tensor with negative dimensions", () => new Tensor(new Float32Array(6), [-2, -3]), "Tensor: invalid shape [-2,-3]: dimensions must be non-negative integers (dimension 0 is -2)"],
+    ["issue 11: Tensor with a null shape", () => new Tensor(new Float32Array(1), null as unknown as number[]), "Tensor: shape must be an array of non-negative integers, got null"],
+    ["issue 11: Tensor with a string dimension", () => new Tensor(new Float32Array(2), ["2"] as unknown as number[]), 'Tensor: invalid shape ["2"]: dimensions must be non-negative integers (dimension 0 is "2")'],
+    ["issue 11: broadcastTo a negative shape", () => broadcastTo(zeros([1]), [0, -1]), "broadcastTo: invalid shape [0,-1]: dimensions must be non-negative integers (dimension 1 is -1)"],
+    ["issue 11: reshape to null", () => reshape(zeros([2]), null as unknown as number[]), "reshape: target shape must be an array of integers, got null"],
+    ["issue 11: reshape to a fraction", () => reshape(zeros([2]), [0.5, 4]), "reshape: invalid target shape [0.5,4]"],
+    ["issue 11: zeros beyond the typed-array limit", () => zeros([2 ** 40]), "zeros: shape [1099511627776] has 1099511627776 elements, more than the 2147483647 a typed array can hold"],
+    ["issue 11: ones of NaN", () => ones([NaN]), "ones: invalid shape [NaN]: dimensions must be non-negative integers (dimension 0 is NaN)"],
+    ["issue 11: full of Infinity", () => full([Infinity], 1), "full: invalid shape [Infinity]"],
+    ["issue 11: randn of a huge product", () => randn([1e5, 1e5]), "randn: shape [100000,100000] has 10000000000 elements"],
+    ["issue 11: tensor() with a bad shape option", () => tensor(new Float32Array(2), { shape: [2, -0.5] }), "tensor: invalid shape [2,-0.5]"],
+    ["issue 11: arange beyond the limit", () => arange(0, 1e12), "arange: 0 to 1000000000000 by 1 makes 1000000000000 values"],
   ];
   for (const [name, fn, message] of cases) it(name, () => expect(fn).toThrow(message));
 });

@@ -2,7 +2,8 @@ import { full } from "../tensor/creation.js";
 import { checkDType, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
-import { registerModule, type ModuleSpec } from "../layers/spec.js";
+import { registerModule, type ModuleSchema, type ModuleSpec } from "../layers/spec.js";
+import { choiceRule, dtypeRule, integerRule, numberRule } from "../layers/spec-schema.js";
 import { Activation, overriddenForward, type InitHint } from "./activation.js";
 import { LEAF_PRESETS, leafExtended, type LeafPreset } from "./leaf.js";
 import { checkOptionKeys, choiceOption, countOption, finiteOption } from "../util/options.js";
@@ -120,4 +121,14 @@ export class LEAF extends Activation {
   }
 }
 
-registerModule("LEAF", (spec) => new LEAF(spec.options as LEAFOptions));
+/** The spec schema of {@link LEAF}: `alpha`, or `p1`…`p4`, of `[numParameters]` values. */
+export const LEAF_SCHEMA: ModuleSchema = {
+  options: { form: choiceRule("article", "extended"), alpha: numberRule(), numParameters: integerRule(1), initAs: choiceRule("relu", "silu", "tanh", "sigmoid"), dtype: dtypeRule },
+  tensors: (o) => {
+    const shape = [(o.numParameters ?? 1) as number];
+    const names = o.form === "extended" ? ["p1", "p2", "p3", "p4"] : ["alpha"];
+    return names.map((name) => ({ name, shape, dtype: (o.dtype ?? getDefaultDtype()) as DType }));
+  },
+};
+
+registerModule("LEAF", (spec) => new LEAF(spec.options as LEAFOptions), LEAF_SCHEMA);

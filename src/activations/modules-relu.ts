@@ -89,7 +89,7 @@ export class SELU extends Activation {
   }
 }
 
-registerModule("ReLU", () => new ReLU());
+registerModule("ReLU", () => new ReLU(), { options: {} });
 registerModule("LeakyReLU", (spec) => new LeakyReLU(spec.options as LeakyReLUOptions));
 registerModule("ELU", (spec) => new ELU(spec.options as ELUOptions));
-registerModule("SELU", () => new SELU());
+registerModule("SELU", () => new SELU(), { options: {} });

@@ -75,6 +75,6 @@ export class Softplus extends Activation {
 }
 
 registerModule("GELU", (spec) => new GELU(spec.options as GeluOptions));
-registerModule("SiLU", () => new SiLU());
-registerModule("Mish", () => new Mish());
+registerModule("SiLU", () => new SiLU(), { options: {} });
+registerModule("Mish", () => new Mish(), { options: {} });
 registerModule("Softplus", (spec) => new Softplus(spec.options as SoftplusOptions));

@@ -2,7 +2,8 @@ import { full } from "../tensor/creation.js";
 import { checkDType, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Parameter } from "../layers/parameter.js";
-import { registerModule, type ModuleSpec } from "../layers/spec.js";
+import { registerModule, type ModuleSchema, type ModuleSpec } from "../layers/spec.js";
+import { booleanRule, dtypeRule, integerRule, numberRule } from "../layers/spec-schema.js";
 import { Activation, overriddenForward } from "./activation.js";
 import { booleanOption, checkOptionKeys, countOption, finiteOption } from "../util/options.js";
 import { prelu } from "./prelu.js";
@@ -122,5 +123,16 @@ export class PReLU extends Activation {
   }
 }
 
-registerModule("Swish", (spec) => new Swish(spec.options as SwishOptions));
-registerModule("PReLU", (spec) => new PReLU(spec.options as PReLUOptions));
+/** The spec schema of {@link Swish}: `beta` has `[numParameters]` values. */
+export const SWISH_SCHEMA: ModuleSchema = {
+  options: { beta: numberRule(), trainable: booleanRule, numParameters: integerRule(1), dtype: dtypeRule },
+  tensors: (o) => [{ name: "beta", shape: [(o.numParameters ?? 1) as number], dtype: (o.dtype ?? getDefaultDtype()) as DType }],
+};
+/** The spec schema of {@link PReLU}: `weight` has `[numParameters]` values. */
+export const PRELU_SCHEMA: ModuleSchema = {
+  options: { numParameters: integerRule(1), init: numberRule(), dtype: dtypeRule },
+  tensors: (o) => [{ name: "weight", shape: [(o.numParameters ?? 1) as number], dtype: (o.dtype ?? getDefaultDtype()) as DType }],
+};
+
+registerModule("Swish", (spec) => new Swish(spec.options as SwishOptions), SWISH_SCHEMA);
+registerModule("PReLU", (spec) => new PReLU(spec.options as PReLUOptions), PRELU_SCHEMA);

@@ -103,9 +103,9 @@ export class LogSoftmax extends Activation {
   }
 }
 
-registerModule("Identity", () => new Identity());
-registerModule("Sigmoid", () => new Sigmoid());
-registerModule("Tanh", () => new Tanh());
-registerModule("LogSigmoid", () => new LogSigmoid());
+registerModule("Identity", () => new Identity(), { options: {} });
+registerModule("Sigmoid", () => new Sigmoid(), { options: {} });
+registerModule("Tanh", () => new Tanh(), { options: {} });
+registerModule("LogSigmoid", () => new LogSigmoid(), { options: {} });
 registerModule("Softmax", (spec) => new Softmax(spec.options as SoftmaxOptions));
 registerModule("LogSoftmax", (spec) => new LogSoftmax(spec.options as SoftmaxOptions));

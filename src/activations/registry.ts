@@ -1,11 +1,12 @@
 import type { Module } from "../layers/module.js";
-import { registerModule } from "../layers/spec.js";
+import { registerModule, type ModuleSchema } from "../layers/spec.js";
+import { choiceRule } from "../layers/spec-schema.js";
 import { markBuiltByRegistry, type ActivationConfig } from "./activation.js";
 import { Identity, LogSigmoid, LogSoftmax, Sigmoid, Softmax, Tanh } from "./modules.js";
-import { LEAF } from "./modules-leaf.js";
+import { LEAF, LEAF_SCHEMA } from "./modules-leaf.js";
 import { ELU, LeakyReLU, ReLU, SELU } from "./modules-relu.js";
 import { GELU, Mish, SiLU, Softplus } from "./modules-smooth.js";
-import { PReLU, Swish } from "./modules-trainable.js";
+import { PReLU, PRELU_SCHEMA, Swish, SWISH_SCHEMA } from "./modules-trainable.js";
 import { checkOptionKeys } from "../util/options.js";
 import { builtinNames, factories, type ActivationFactory } from "./registry-store.js";
 
@@ -104,8 +105,20 @@ registerActivation("logSoftmax", (options) => new LogSoftmax(options));
 // Generic activations (level 1 and 2) serialise as { type: "Activation", options: { name, … } }.
 for (const name of factories.keys()) builtinNames.add(name);
 
-registerModule("Activation", (spec) => {
-  const { name, ...options } = spec.options ?? {};
-  if (typeof name !== "string") throw new Error(`moduleFromSpec: an "Activation" spec needs options.name, got ${JSON.stringify(spec)}`);
-  return activation(name, options);
-});
+/** Built-in activations with parameters, by registry name: their schema, so a file's sizes are checked before building. */
+const SIZED: Readonly<Record<string, ModuleSchema>> = { swish: SWISH_SCHEMA, prelu: PRELU_SCHEMA, leaf: LEAF_SCHEMA };
+
+registerModule(
+  "Activation",
+  (spec) => {
+    const { name, ...options } = spec.options ?? {};
+    if (typeof name !== "string") throw new Error(`moduleFromSpec: an "Activation" spec needs options.name, got ${JSON.stringify(spec)}`);
+    return activation(name, options);
+  },
+  (spec) => {
+    // Activations without parameters are cheap to build, and their constructors check their options.
+    const name = spec.options?.name;
+    const sized = typeof name === "string" && Object.prototype.hasOwnProperty.call(SIZED, name) ? SIZED[name] : null;
+    return sized === null ? null : { ...sized, options: { ...sized.options, name: choiceRule(name as string) } };
+  },
+);

@@ -15,6 +15,13 @@ export interface BackwardOptions {
    * differentiable backward.
    */
   createGraph?: boolean;
+  /**
+   * Diagnose NaN/±∞ gradients: after each op's backward, check that finite incoming
+   * gradients gave finite input gradients, and throw an Error naming the first op that did
+   * not (an extra pass over every gradient; `fit` uses it to explain a non-finite gradient).
+   * Default `false`.
+   */
+  checkFinite?: boolean;
 }
 
 /**
@@ -84,6 +91,7 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
       const needs = inputs.map((t) => t.requiresGrad);
       const into = accumulationTargets(inputs, needs, leafUses, grad);
       const inputGrads = (node.backward as AccumulatingBackwardFn)(grad, needs, into);
+      if (options.checkFinite === true) checkFiniteGradients(node.op, grad, inputs, inputGrads);
       for (let k = 0; k < inputs.length; k++) {
         const g = inputGrads[k];
         const input = inputs[k];
@@ -132,6 +140,22 @@ function accumulationTargets(
     into[k] = g.data;
   }
   return into;
+}
+
+/** @throws Error naming `op` when a finite `gradOutput` gave a non-finite input gradient */
+function checkFiniteGradients(op: string, gradOutput: TypedArray, inputs: readonly Tensor[], inputGrads: readonly (TypedArray | null | undefined)[]): void {
+  for (let i = 0; i < gradOutput.length; i++) if (!Number.isFinite(gradOutput[i])) return; // it came from further down
+  for (let k = 0; k < inputGrads.length; k++) {
+    const g = inputGrads[k];
+    if (g === null || g === undefined) continue;
+    for (let i = 0; i < g.length; i++) {
+      if (!Number.isFinite(g[i])) {
+        throw new Error(
+          `backward: ${op} turned a finite gradient into ${g[i]} at element ${i} of the gradient of its input ${k} ${formatShape(inputs[k].shape)}`,
+        );
+      }
+    }
+  }
 }
 
 function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {

@@ -1,5 +1,7 @@
 import type { Module } from "../layers/module.js";
 import { requireNodeBuiltin } from "../platform/node.js";
+import { checkOptionKeys } from "../util/options.js";
+import type { CheckpointLimits } from "./architecture.js";
 import { atomicWriteFile } from "./atomic-write.js";
 import {
   encodeModel,
@@ -26,6 +28,12 @@ export interface SaveModelOptions {
   optimizer?: CheckpointOptimizer;
   /** Extra string → string metadata (keys must not start with `typegrad.`). */
   metadata?: Record<string, string>;
+}
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** Bounds on what the file may make the loader allocate or compute; see {@link CheckpointLimits}. */
+  limits?: CheckpointLimits;
 }
 
 /** Options of {@link loadCheckpoint}. */
@@ -106,11 +114,19 @@ export function loadCheckpoint(model: Module, path: string, options: LoadCheckpo
  * does for the built-in layers), then the weights, strictly. A model whose tensors are all
  * float64 in the file is converted to float64 first. The bytes twin is `deserializeModel`.
  *
+ * The file is untrusted: before anything is built, every tensor the architecture declares
+ * is derived from the spec alone (each spec checked strictly against its type's schema),
+ * counted against `options.limits` (by default no more values than the file holds, 250 000
+ * modules, nesting 100 deep, KAN grids up to 1000) and compared with the file's header
+ * (names and shapes). So a file costs at most what its bytes justify.
+ *
  * @returns the model, in training mode
  * @throws Error naming the file when it is not valid, has no architecture, names an unknown
- *   module type, or its tensors do not match the architecture
+ *   module type, breaks a module's schema, exceeds a limit (naming it), or its tensors do
+ *   not match the architecture
  */
-export function loadModel(path: string): Module {
+export function loadModel(path: string, options: LoadModelOptions = {}): Module {
+  checkOptionKeys("loadModel", options, ["limits"]);
   const fs = requireNodeBuiltin("loadModel", "fs", "deserializeModel");
-  return rebuildModel(FILE_NAMES, fs.readFileSync(path), path);
+  return rebuildModel(FILE_NAMES, fs.readFileSync(path), path, options.limits);
 }

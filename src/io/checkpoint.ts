@@ -1,12 +1,15 @@
 import type { Module } from "../layers/module.js";
-import { moduleFromSpec, type JsonValue, type ModuleSpec } from "../layers/spec.js";
+import type { JsonValue, ModuleSpec } from "../layers/spec.js";
+import { specLayout } from "../layers/spec-layout.js";
+import { checkOptionKeys } from "../util/options.js";
+import { buildCheckedModel, checkArchitecture, type CheckpointLimits } from "./architecture.js";
+import { parseHeader } from "./safetensors-header.js";
 import type { OptimizerState } from "../optim/optimizer.js";
 import { nodeBuiltin } from "../platform/node.js";
 import type { DType } from "../tensor/dtype.js";
-import { Generator, withDefaultGenerator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
-import { parseSafetensors, serializeSafetensors } from "./safetensors.js";
+import { decodeSafetensors, parseSafetensors, serializeSafetensors } from "./safetensors.js";
 import { sha256Hex } from "./sha256.js";
 import { TYPEGRAD_VERSION } from "./version.js";
 
@@ -42,6 +45,8 @@ export interface SerializeModelOptions {
 export interface DeserializeModelOptions {
   /** A name for the bytes in error messages (a URL, a storage key). Default `"bytes"`. */
   source?: string;
+  /** Bounds on what the bytes may make the loader allocate or compute; see {@link CheckpointLimits}. */
+  limits?: CheckpointLimits;
 }
 
 /** Options of {@link deserializeCheckpoint}. */
@@ -167,32 +172,26 @@ export function serializeOptimizer(optimizer: CheckpointOptimizer, modelBytes: U
 }
 
 /**
- * Builds a module from an architecture with throwaway initial weights (their values are
- * about to be overwritten), leaving the user's default generator where it was.
- */
-function rebuild(spec: ModuleSpec): Module {
-  return withDefaultGenerator(new Generator("typegrad.rebuild"), () => moduleFromSpec(JSON.parse(JSON.stringify(spec)) as ModuleSpec));
-}
-
-/**
- * Checks that the architecture rebuilds a model with exactly this model's tensor names and
- * shapes, so it can be loaded back. It cannot when a module or tensor is used in two places
- * (the state dict holds it once, the architecture twice), or when a custom module's `spec()`
- * leaves out something its constructor needs.
+ * Checks that the architecture describes exactly this model's tensor names and shapes, so it
+ * can be loaded back; derived from the spec without building a second model (`specLayout`),
+ * and compared through sets (linear in the number of tensors). It fails when a module or
+ * tensor is used in two places (the state dict holds it once, the architecture twice), or
+ * when a custom module's `spec()` leaves out something its constructor needs.
  */
 function checkRebuilds(names: CheckpointNames, model: Module, spec: ModuleSpec): void {
   const op = names.save;
-  let rebuilt: Module;
+  let again: string[];
   try {
-    rebuilt = rebuild(spec);
+    const unlimited = { maxModules: Infinity, maxDepth: Infinity, maxGridSize: Infinity };
+    again = [...specLayout(JSON.parse(JSON.stringify(spec)), unlimited, op).tensors.values()].map((t) => `${t.name} ${formatShape(t.shape)}`);
   } catch (e) {
     throw new Error(`${op}: the model's architecture cannot be rebuilt: ${(e as Error).message}`);
   }
-  const layout = (m: Module) => Object.entries(m.stateDict()).map(([k, t]) => `${k} ${formatShape(t.shape)}`);
-  const own = layout(model);
-  const again = layout(rebuilt);
-  const missing = again.filter((k) => !own.includes(k));
-  const extra = own.filter((k) => !again.includes(k));
+  const own = [...model.namedParameters(), ...model.namedBuffers()].map(([k, t]) => `${k} ${formatShape(t.shape)}`);
+  const ownSet = new Set(own);
+  const againSet = new Set(again);
+  const missing = again.filter((k) => !ownSet.has(k));
+  const extra = own.filter((k) => !againSet.has(k));
   if (missing.length > 0 || extra.length > 0) {
     throw new Error(
       `${op}: the saved architecture would rebuild different tensors (${[...missing.map((k) => `+${k}`), ...extra.map((k) => `-${k}`)].join(", ")}), ` +
@@ -292,19 +291,26 @@ function uniformDType(tensors: Record<string, Tensor>): DType | null {
   return dtypes.size === 1 ? [...dtypes][0] : null;
 }
 
-/** Rebuilds the model in checkpoint bytes; the shared body of {@link deserializeModel} and `loadModel`. */
-export function rebuildModel(names: CheckpointNames, bytes: Uint8Array, source: string): Module {
+/**
+ * Rebuilds the model in checkpoint bytes; the shared body of {@link deserializeModel} and
+ * `loadModel`. The bytes are untrusted: every tensor the architecture declares is derived from
+ * the spec alone (strict schemas, `limits`) and compared with the header before anything is
+ * built or decoded (`checkArchitecture`).
+ */
+export function rebuildModel(names: CheckpointNames, bytes: Uint8Array, source: string, limits: CheckpointLimits = {}): Module {
   const op = names.load;
-  const { tensors, metadata } = parseSafetensors(bytes, source);
+  const header = parseHeader(bytes, source, limits.maxHeaderBytes);
+  const metadata = header.metadata;
   checkFormatVersion(source, metadata);
   const raw = metadata[CHECKPOINT_KEYS.architecture];
   if (raw === undefined) {
     throw new Error(`${op}: ${source} has no "${CHECKPOINT_KEYS.architecture}" metadata; build the model yourself and use ${names.restore}`);
   }
-  const spec = parseJson(source, CHECKPOINT_KEYS.architecture, raw) as unknown as ModuleSpec;
+  const { spec } = checkArchitecture(`${op}: ${source}`, raw, header.entries, limits);
+  const { tensors } = decodeSafetensors(bytes, header);
   let model: Module;
   try {
-    model = rebuild(spec);
+    model = buildCheckedModel(spec, limits);
   } catch (e) {
     throw new Error(`${op}: ${source}: ${(e as Error).message}`);
   }
@@ -324,10 +330,19 @@ export function rebuildModel(names: CheckpointNames, bytes: Uint8Array, source: 
  * typegrad does for the built-in layers), then the weights, strictly. A model whose tensors
  * are all float64 in the bytes is converted to float64 first.
  *
+ * The bytes are untrusted: before anything is built, every tensor the architecture declares
+ * is derived from the spec alone (each spec checked strictly against its type's schema),
+ * counted against `options.limits` (by default no more values than the bytes hold, 250 000
+ * modules, nesting 100 deep, KAN grids up to 1000) and compared with the header (names and
+ * shapes). So a checkpoint costs at most what its bytes justify.
+ *
+ * @param options - `source` (for errors), `limits` (see {@link CheckpointLimits})
  * @returns the model, in training mode
  * @throws Error naming `source` when the bytes are not valid, have no architecture, name an
- *   unknown module type, or their tensors do not match the architecture
+ *   unknown module type, break a module's schema, exceed a limit (naming it), or their
+ *   tensors do not match the architecture
  */
 export function deserializeModel(bytes: Uint8Array, options: DeserializeModelOptions = {}): Module {
-  return rebuildModel(BYTES_NAMES, bytes, options.source ?? "bytes");
+  checkOptionKeys("deserializeModel", options, ["source", "limits"]);
+  return rebuildModel(BYTES_NAMES, bytes, options.source ?? "bytes", options.limits);
 }

@@ -45,7 +45,8 @@ function findDuplicateKey(text: string): string | null {
       while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
       const keys = stack[stack.length - 1];
       if (expectKey && keys) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        const raw = text.slice(i + 1, j);
+        const key = raw.includes("\\") ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
         if (keys.has(key)) return key;
         keys.add(key);
         expectKey = false;
@@ -77,10 +78,18 @@ function isCount(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
 
+/**
+ * An empty object without a prototype: keys read from a file (`__proto__`, `constructor`)
+ * are stored as its own properties and never reach `Object.prototype`.
+ */
+export function ownKeysRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 function parseMetadata(source: string, value: unknown): Record<string, string> {
-  if (value === null) return {};
+  if (value === null) return ownKeysRecord();
   if (!isPlainObject(value)) fail(source, `__metadata__ must be an object of strings, got ${show(value)}`);
-  const out: Record<string, string> = {};
+  const out = ownKeysRecord<string>();
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== "string") fail(source, `__metadata__["${key}"] must be a string, got ${show(v)}`);
     out[key] = v;
@@ -150,18 +159,21 @@ function checkCoverage(source: string, sorted: readonly HeaderEntry[], dataLengt
 /**
  * Reads and validates a safetensors header without touching the tensor data: the length
  * field, UTF-8, JSON syntax, duplicate keys, every entry (dtype, shape, offsets, byte size),
- * metadata (string → string) and that the entries tile the data buffer exactly.
+ * metadata (string → string) and that the entries tile the data buffer exactly. Every key of
+ * the file is an own key of the result (`metadata` has no prototype): a tensor or metadata
+ * key `__proto__` or `constructor` is kept as data.
  *
  * @param bytes - the whole file
  * @param source - the file name, for error messages
+ * @param maxHeaderBytes - the largest header accepted. Default {@link MAX_HEADER_BYTES}.
  * @throws Error naming `source`, the tensor and the offending values on the first problem found
  */
-export function parseHeader(bytes: Uint8Array, source: string): ParsedHeader {
+export function parseHeader(bytes: Uint8Array, source: string, maxHeaderBytes = MAX_HEADER_BYTES): ParsedHeader {
   if (bytes.length < 8) fail(source, `file is ${bytes.length} bytes, shorter than the 8-byte header length field`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
-  if (declared > BigInt(MAX_HEADER_BYTES)) {
-    fail(source, `header length ${declared} exceeds the limit of ${MAX_HEADER_BYTES} bytes (not a safetensors file?)`);
+  if (declared > BigInt(maxHeaderBytes)) {
+    fail(source, `header length ${declared} exceeds the limit of ${maxHeaderBytes} bytes (maxHeaderBytes; not a safetensors file?)`);
   }
   const headerLength = Number(declared);
   if (8 + headerLength > bytes.length) {
@@ -185,7 +197,7 @@ export function parseHeader(bytes: Uint8Array, source: string): ParsedHeader {
   if (duplicate !== null) fail(source, `header has the key "${duplicate}" twice`);
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
-  let metadata: Record<string, string> = {};
+  let metadata = ownKeysRecord<string>();
   const entries: HeaderEntry[] = [];
   for (const [name, value] of Object.entries(json)) {
     if (name === "__metadata__") metadata = parseMetadata(source, value);

@@ -1,15 +1,24 @@
 import { Tensor } from "../tensor/tensor.js";
 import { decodeTensorData, encodeTensorData, safetensorsName } from "./safetensors-dtypes.js";
-import { parseHeader } from "./safetensors-header.js";
+import { ownKeysRecord, parseHeader, type ParsedHeader } from "./safetensors-header.js";
 
 // safetensors bytes, in every runtime. Reading and writing files (Node) is in safetensors-file.ts.
 
 /** The contents of a safetensors file. */
 export interface Safetensors {
-  /** Tensors by name, in the order of their data in the file. */
+  /**
+   * Tensors by name, in the order of their data in the file. Both records have no prototype,
+   * so every name in the file (`__proto__` and `constructor` included) is an own key.
+   */
   tensors: Record<string, Tensor>;
   /** The `__metadata__` strings (empty when the file has none). */
   metadata: Record<string, string>;
+}
+
+/** Options of {@link parseSafetensors}. */
+export interface ParseSafetensorsOptions {
+  /** The largest header accepted, in bytes. Default 100 000 000 (`MAX_HEADER_BYTES`). */
+  maxHeaderBytes?: number;
 }
 
 const utf8 = new TextEncoder();
@@ -92,14 +101,22 @@ export function serializeSafetensors(tensors: Record<string, Tensor>, metadata?:
  *
  * @param bytes - the file's bytes
  * @param source - a name for error messages (the file path); default `"buffer"`
+ * @param options - `maxHeaderBytes`
  * @returns the tensors (each owning a copy of its data) and the metadata
  * @throws Error naming `source`, the tensor and the offending values on the first problem found
  */
-export function parseSafetensors(bytes: Uint8Array, source = "buffer"): Safetensors {
+export function parseSafetensors(bytes: Uint8Array, source = "buffer", options: ParseSafetensorsOptions = {}): Safetensors {
   if (!(bytes instanceof Uint8Array)) throw new Error(`safetensors: ${source}: expected a Uint8Array`);
-  const header = parseHeader(bytes, source);
+  return decodeSafetensors(bytes, parseHeader(bytes, source, options.maxHeaderBytes));
+}
+
+/**
+ * The tensors of a file whose header `parseHeader` has validated (for a caller that checks
+ * the header before deciding to allocate, as `loadModel` does).
+ */
+export function decodeSafetensors(bytes: Uint8Array, header: ParsedHeader): Safetensors {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tensors: Record<string, Tensor> = {};
+  const tensors = ownKeysRecord<Tensor>();
   for (const e of header.entries) {
     const count = e.shape.reduce((n, d) => n * d, 1);
     tensors[e.name] = new Tensor(decodeTensorData(view, header.dataStart + e.begin, count, e.dtype), e.shape);

@@ -11,6 +11,7 @@ import { glorotUniform, heNormal, initializer, lecunNormal, zerosInit, type Init
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
 import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { booleanRule, dtypeRule, integerRule, required } from "./spec-schema.js";
 
 /** Options of {@link Dense}. */
 export interface DenseOptions {
@@ -144,14 +145,27 @@ export class Dense extends Module {
   }
 }
 
-registerModule("Dense", (spec) => {
-  const o = spec.options ?? {};
-  const child = spec.children?.[0];
-  const dtype = checkDType("Dense", o.dtype ?? getDefaultDtype());
-  return new Dense(Number(o.inFeatures), Number(o.outFeatures), {
-    bias: o.bias !== false,
-    dtype,
-    // Older checkpoints' activation specs carry no dtype: build them in the layer's.
-    activation: child === undefined ? null : withDefaultDtype(dtype, () => moduleFromSpec(child)),
-  });
-});
+registerModule(
+  "Dense",
+  (spec) => {
+    const o = spec.options ?? {};
+    const child = spec.children?.[0];
+    const dtype = checkDType("Dense", o.dtype ?? getDefaultDtype());
+    return new Dense(o.inFeatures as number, o.outFeatures as number, {
+      bias: o.bias !== false,
+      dtype,
+      // Older checkpoints' activation specs carry no dtype: build them in the layer's.
+      activation: child === undefined ? null : withDefaultDtype(dtype, () => moduleFromSpec(child)),
+    });
+  },
+  {
+    options: { inFeatures: required(integerRule(1)), outFeatures: required(integerRule(1)), bias: booleanRule, dtype: dtypeRule },
+    children: [0, 1],
+    tensors: (o) => {
+      const dtype = (o.dtype ?? getDefaultDtype()) as DType;
+      const [inF, outF] = [o.inFeatures as number, o.outFeatures as number];
+      return [{ name: "weight", shape: [outF, inF], dtype }, ...(o.bias === false ? [] : [{ name: "bias", shape: [outF], dtype }])];
+    },
+    childName: () => "activation",
+  },
+);

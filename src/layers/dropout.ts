@@ -5,6 +5,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 import { registerModule, type ModuleSpec } from "./spec.js";
+import { numberRule } from "./spec-schema.js";
 
 /** Options of {@link Dropout}. */
 export interface DropoutOptions {
@@ -81,4 +82,4 @@ export class Dropout extends Module {
   }
 }
 
-registerModule("Dropout", (spec) => new Dropout(Number(spec.options?.p ?? 0.5)));
+registerModule("Dropout", (spec) => new Dropout((spec.options?.p ?? 0.5) as number), { options: { p: numberRule(0, 1) } });

@@ -20,4 +20,4 @@ export class Flatten extends Module {
   }
 }
 
-registerModule("Flatten", () => new Flatten());
+registerModule("Flatten", () => new Flatten(), { options: {} });

@@ -1,6 +1,6 @@
 import { noGrad } from "../autograd/grad-mode.js";
 import { linear } from "../autograd/ops/matmul.js";
-import { allocate } from "../tensor/dtype.js";
+import { allocate, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import { defaultGenerator, Generator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -11,7 +11,8 @@ import { kaimingUniform, kanOptionsFromJson, kanOptionsToJson, resolveKANOptions
 import { splineLinear } from "./kan-spline-linear.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
-import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { buildingPlaceholders, moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { booleanRule, dtypeRule, integerRule, numberRule, rangeRule, required } from "./spec-schema.js";
 
 /**
  * A Kolmogorov–Arnold layer (Liu et al. 2024, https://arxiv.org/abs/2404.19756) in
@@ -87,15 +88,18 @@ export class KANLinear extends Module {
     const knots = extendedGrid(g, k, o.gridRange);
     const grid = allocate(o.dtype, inFeatures * knots.length);
     for (let i = 0; i < inFeatures; i++) grid.set(knots, i * knots.length);
-    // Initial spline: least-squares fit of noise sampled at the G + 1 interior knots.
-    const noise = new Float64Array((g + 1) * inFeatures * outFeatures); // [G + 1, in, out]
-    for (let q = 0; q < noise.length; q++) noise[q] = ((gen.uniform() - 0.5) * o.scaleNoise) / g;
-    const at = new Float64Array((g + 1) * inFeatures);
-    for (let j = 0; j <= g; j++) for (let i = 0; i < inFeatures; i++) at[j * inFeatures + i] = knots[k + j];
-    const c = fitSplineCoefficients(at, g + 1, inFeatures, grid, knots.length, k, noise, outFeatures);
-    const cScale = o.enableStandaloneScaleSpline ? 1 : o.scaleSpline;
-    const cData = allocate(o.dtype, c.length);
-    for (let q = 0; q < c.length; q++) cData[q] = c[q] * cScale;
+    const cData = allocate(o.dtype, outFeatures * inFeatures * nb);
+    // Initial spline: least-squares fit of noise sampled at the G + 1 interior knots (O(in·G³);
+    // skipped when the layer is rebuilt only to receive a checkpoint's weights).
+    if (!buildingPlaceholders()) {
+      const noise = new Float64Array((g + 1) * inFeatures * outFeatures); // [G + 1, in, out]
+      for (let q = 0; q < noise.length; q++) noise[q] = ((gen.uniform() - 0.5) * o.scaleNoise) / g;
+      const at = new Float64Array((g + 1) * inFeatures);
+      for (let j = 0; j <= g; j++) for (let i = 0; i < inFeatures; i++) at[j * inFeatures + i] = knots[k + j];
+      const c = fitSplineCoefficients(at, g + 1, inFeatures, grid, knots.length, k, noise, outFeatures);
+      const cScale = o.enableStandaloneScaleSpline ? 1 : o.scaleSpline;
+      for (let q = 0; q < c.length; q++) cData[q] = c[q] * cScale;
+    }
     this.splineWeight = new Parameter(cData, [outFeatures, inFeatures, nb]);
     this.splineScaler = o.enableStandaloneScaleSpline
       ? new Parameter(kaimingUniform([outFeatures, inFeatures], inFeatures, Math.sqrt(5) * o.scaleSpline, o.dtype, gen))
@@ -297,14 +301,44 @@ export function copyModule(m: Module): Module {
   return copy;
 }
 
-registerModule("KANLinear", (spec) => {
-  const o = spec.options ?? {};
-  const inF = o.inFeatures;
-  const outF = o.outFeatures;
-  if (typeof inF !== "number" || typeof outF !== "number") {
-    throw new Error(`KANLinear: spec needs numeric inFeatures and outFeatures, got ${JSON.stringify(o)}`);
-  }
-  const child = spec.children?.[0];
-  const options = kanOptionsFromJson("KANLinear", o);
-  return new KANLinear(inF, outF, child === undefined ? options : { ...options, baseActivation: moduleFromSpec(child) });
-});
+/** The options of a KANLinear spec (shared with KAN's layers). */
+const KAN_LINEAR_SCHEMA = {
+  inFeatures: required(integerRule(1)),
+  outFeatures: required(integerRule(1)),
+  gridSize: integerRule(1, undefined, { limit: "maxGridSize" }),
+  splineOrder: integerRule(0, undefined, { limit: "maxGridSize" }),
+  gridRange: rangeRule,
+  scaleNoise: numberRule(),
+  scaleBase: numberRule(),
+  scaleSpline: numberRule(),
+  enableStandaloneScaleSpline: booleanRule,
+  gridEps: numberRule(0, 1),
+  dtype: dtypeRule,
+};
+
+registerModule(
+  "KANLinear",
+  (spec) => {
+    const o = spec.options ?? {};
+    const child = spec.children?.[0];
+    const options = kanOptionsFromJson("KANLinear", o);
+    return new KANLinear(o.inFeatures as number, o.outFeatures as number, child === undefined ? options : { ...options, baseActivation: moduleFromSpec(child) });
+  },
+  {
+    options: KAN_LINEAR_SCHEMA,
+    children: [0, 1],
+    tensors: (o) => {
+      const [inF, outF] = [o.inFeatures as number, o.outFeatures as number];
+      const g = (o.gridSize ?? 5) as number;
+      const k = (o.splineOrder ?? 3) as number;
+      const dtype = (o.dtype ?? getDefaultDtype()) as DType;
+      return [
+        { name: "baseWeight", shape: [outF, inF], dtype },
+        { name: "splineWeight", shape: [outF, inF, g + k], dtype },
+        ...(o.enableStandaloneScaleSpline === false ? [] : [{ name: "splineScaler", shape: [outF, inF], dtype }]),
+        { name: "grid", shape: [inF, g + 2 * k + 1], dtype },
+      ];
+    },
+    childName: () => "baseActivation",
+  },
+);

@@ -102,8 +102,23 @@ export abstract class Module {
    * array fields (`layers.0`, `layers.1`), not the sub-modules of those.
    */
   namedChildren(): [string, Module][] {
-    const all = this.namedModules();
-    return all.filter(([p]) => !all.some(([q]) => q !== p && p.startsWith(`${q}.`)));
+    // Only this module's own fields (and arrays in them) are visited: linear in their number.
+    const out: [string, Module][] = [];
+    const seen = new Set<unknown>([this]);
+    const entries = Object.entries(this).filter(([k]) => k !== "training");
+    const stack: [unknown, string][] = [];
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i][1], entries[i][0]]);
+    while (stack.length > 0) {
+      const [value, path] = stack.pop()!;
+      if (value instanceof Module) {
+        if (!seen.has(value)) out.push([path, value]);
+        seen.add(value);
+      } else if (Array.isArray(value) && !seen.has(value)) {
+        seen.add(value);
+        for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], join(path, String(i))]);
+      }
+    }
+    return out;
   }
 
   /** Direct sub-modules, in declaration order (see {@link Module.namedChildren}). */
@@ -181,14 +196,16 @@ export abstract class Module {
     if (state === null || typeof state !== "object") throw new Error("loadStateDict: expected an object of tensors");
     const own = this.#walk(false).tensors;
     const ownNames = new Set(own.map(([p]) => p));
-    const missing = own.map(([p]) => p).filter((p) => !(p in state));
+    // Own keys only: a name such as "constructor" must not be found on Object.prototype.
+    const has = (key: string): boolean => Object.prototype.hasOwnProperty.call(state, key);
+    const missing = own.map(([p]) => p).filter((p) => !has(p));
     const unexpected = Object.keys(state).filter((k) => !ownNames.has(k));
     const problems: string[] = [];
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
       problems.push(`missing [${missing.join(", ")}], unexpected [${unexpected.join(", ")}]`);
     }
     for (const [path, t] of own) {
-      const src = state[path];
+      const src = has(path) ? state[path] : undefined;
       if (src === undefined) continue;
       if (!(src instanceof Tensor)) problems.push(`${path}: expected a Tensor`);
       else if (!sameShape(src.shape, t.shape)) {
@@ -197,7 +214,7 @@ export abstract class Module {
     }
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join("; ")}`);
     for (const [path, t] of own) {
-      const src = state[path];
+      const src = has(path) ? state[path] : undefined;
       if (src !== undefined) t.data.set(src.data);
     }
   }

@@ -20,11 +20,30 @@ export class Sequential extends Module {
   /** @throws Error when an argument is not a Module */
   constructor(...layers: Module[]) {
     super();
-    layers.forEach((layer, i) => {
-      if (!(layer instanceof Module)) throw new Error(`Sequential: argument ${i} is not a Module`);
-    });
-    this.#layers = layers;
-    layers.forEach((layer, i) => Object.defineProperty(this, String(i), { value: layer, enumerable: true }));
+    this.#layers = [];
+    this.#append("Sequential", layers);
+  }
+
+  /**
+   * A Sequential of the modules of an array (or any iterable), for lists too long to spread
+   * into the constructor's arguments (which overflows the stack near 10⁵ modules).
+   *
+   * @throws Error when an element is not a Module
+   */
+  static from(layers: Iterable<Module>): Sequential {
+    const s = new Sequential();
+    s.#append("Sequential.from", Array.isArray(layers) ? layers : [...layers]);
+    return s;
+  }
+
+  #append(op: string, layers: readonly Module[]): void {
+    for (let i = 0; i < layers.length; i++) {
+      if (!(layers[i] instanceof Module)) throw new Error(`${op}: ${op === "Sequential" ? "argument" : "element"} ${i} is not a Module`);
+    }
+    for (const layer of layers) {
+      Object.defineProperty(this, String(this.#layers.length), { value: layer, enumerable: true });
+      this.#layers.push(layer);
+    }
   }
 
   /** Number of modules. */
@@ -53,4 +72,4 @@ export class Sequential extends Module {
   }
 }
 
-registerModule("Sequential", (spec) => new Sequential(...(spec.children ?? []).map(moduleFromSpec)));
+registerModule("Sequential", (spec) => Sequential.from((spec.children ?? []).map(moduleFromSpec)), { options: {}, children: [0, Infinity] });

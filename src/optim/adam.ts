@@ -79,11 +79,14 @@ export class Adam extends Optimizer<AdamGroupOptions> {
     checkOption(name, typeof o.amsgrad === "boolean", "amsgrad", o.amsgrad);
   }
 
+  protected override readonly nonNegativeBuffers: readonly string[] = ["v", "vMax"];
+
   protected requiredBuffers(o: AdamGroupOptions): readonly string[] {
     return o.amsgrad ? this.bufferNames : MOMENTS;
   }
 
   step(): void {
+    this.checkGradients();
     this.stepCount++;
     this.forEachParam((p, k, o) => {
       if (p.grad === null) return;

@@ -3,6 +3,7 @@ import type { JsonValue } from "../layers/spec.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
+import { checkGradients, firstNonFinite } from "./grad-check.js";
 
 /** Options every optimiser has: the learning rate. */
 export interface BaseOptimizerOptions {
@@ -84,6 +85,8 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
   protected readonly state: (ParamState | undefined)[];
   /** Names of the state buffers this optimiser may have (for `loadStateDict`). */
   protected abstract readonly bufferNames: readonly string[];
+  /** Buffers that can never be negative (second moments); `loadStateDict` rejects negative values there. */
+  protected readonly nonNegativeBuffers: readonly string[] = [];
 
   /**
    * @param params - parameters, or groups `{ params, …options }` overriding `defaults`
@@ -166,6 +169,18 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
     }
   }
 
+  /**
+   * Called first by every `step()`: checks each trainable parameter's gradient (shape, dtype,
+   * finiteness) before anything is changed (see `checkGradients`).
+   *
+   * @throws Error for a `.grad` of the wrong shape or dtype; `NonFiniteGradientError` for a NaN or ±∞
+   */
+  protected checkGradients(): void {
+    const params: Parameter[] = [];
+    for (const g of this.paramGroups) for (const p of g.params) params.push(p);
+    checkGradients(this.constructor.name, params);
+  }
+
   /** Visits every trainable parameter (`requiresGrad`) with its global index and group options. */
   protected forEachParam(fn: (p: Parameter, index: number, options: O) => void): void {
     let k = 0;
@@ -218,7 +233,8 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
    * Everything is checked before anything changes.
    *
    * @throws Error naming the optimiser when the type differs, the group or parameter
-   *   counts differ, an option is invalid, a tensor key is unknown, or a shape differs
+   *   counts differ, an option is invalid, a tensor key is unknown, a shape differs, a state
+   *   value is NaN or ±∞, or a second moment is negative
    */
   loadStateDict(state: OptimizerState): void {
     const name = this.constructor.name;
@@ -257,7 +273,9 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
       newOptions.push(options);
     });
     const incoming = new Map<number, ParamState>();
-    for (const [key, t] of Object.entries(state.tensors ?? {})) {
+    const tensors = state.tensors ?? {};
+    if (tensors === null || typeof tensors !== "object") throw new Error(`${name}.loadStateDict: tensors must be an object of Tensors`);
+    for (const [key, t] of Object.entries(tensors)) {
       const m = /^(\d+)\.(\w+)$/.exec(key);
       const index = m === null ? -1 : Number(m[1]);
       const buf = m === null ? "" : m[2];
@@ -279,6 +297,13 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
           throw new Error(
             `${name}.loadStateDict: "${key}" has shape ${formatShape(t.shape)} but parameter ${index} has shape ${formatShape(p.shape)}`,
           );
+        }
+        const bad = firstNonFinite(t.data);
+        if (bad >= 0) throw new Error(`${name}.loadStateDict: "${key}" holds ${t.data[bad]} at element ${bad}; optimiser state must be finite`);
+        if (this.nonNegativeBuffers.includes(buf)) {
+          for (let i = 0; i < t.size; i++) {
+            if (t.data[i] < 0) throw new Error(`${name}.loadStateDict: "${key}" holds ${t.data[i]} at element ${i}; a second moment cannot be negative`);
+          }
         }
         const copy = allocate(p.dtype, p.size);
         copy.set(t.data);

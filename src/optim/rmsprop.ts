@@ -39,6 +39,7 @@ export type RMSpropGroupOptions = Required<RMSpropOptions>;
  */
 export class RMSprop extends Optimizer<RMSpropGroupOptions> {
   protected readonly bufferNames: readonly string[] = ["squareAvg", "momentumBuffer", "gradAvg"];
+  protected override readonly nonNegativeBuffers: readonly string[] = ["squareAvg"];
 
   /**
    * @param params - parameters, or groups `{ params, …options }` overriding these options
@@ -75,6 +76,7 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
   }
 
   step(): void {
+    this.checkGradients();
     this.stepCount++;
     this.forEachParam((p, k, o) => {
       if (p.grad === null) return;

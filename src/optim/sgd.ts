@@ -82,6 +82,7 @@ export class SGD extends Optimizer<SGDGroupOptions> {
   }
 
   step(): void {
+    this.checkGradients();
     this.stepCount++;
     this.forEachParam((p, k, o) => {
       if (p.grad === null) return;

@@ -1,5 +1,5 @@
 import { allocate, checkDType, dtypeOf, getDefaultDtype, type DType, type TypedArray } from "./dtype.js";
-import { checkShape, formatShape, sizeOf, type Shape } from "./shape.js";
+import { checkShape, formatShape, MAX_TENSOR_SIZE, sizeOf, type Shape } from "./shape.js";
 import { defaultGenerator, type Generator } from "./random.js";
 import { Tensor, type NestedArray } from "./tensor.js";
 
@@ -110,21 +110,25 @@ export function tensor(value: NestedArray | TypedArray | readonly number[], opti
 
 /** A tensor of `shape` filled with `value`. @throws Error for an invalid shape or dtype */
 export function full(shape: Shape, value: number, options: CreateOptions = {}): Tensor {
-  checkShape("full", shape);
-  if (typeof value !== "number") throw new Error(`full: value must be a number, got ${typeof value}`);
-  const data = allocate(dtypeFrom("full", options), sizeOf(shape));
+  return filled("full", shape, value, options);
+}
+
+function filled(op: string, shape: Shape, value: number, options: CreateOptions): Tensor {
+  checkShape(op, shape);
+  if (typeof value !== "number") throw new Error(`${op}: value must be a number, got ${typeof value}`);
+  const data = allocate(dtypeFrom(op, options), sizeOf(shape));
   data.fill(value);
   return finish(data, shape, options);
 }
 
 /** A tensor of `shape` filled with zeros. @throws Error for an invalid shape or dtype */
 export function zeros(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options);
 }
 
 /** A tensor of `shape` filled with ones. @throws Error for an invalid shape or dtype */
 export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options);
 }
 
 /** Zeros with `like`'s shape and dtype. */
@@ -149,6 +153,7 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
     throw new Error(`arange: start, stop and step must be finite and step non-zero, got ${lo}, ${hi}, ${step}`);
   }
   const n = Math.max(0, Math.ceil((hi - lo) / step));
+  if (n > MAX_TENSOR_SIZE) throw new Error(`arange: ${lo} to ${hi} by ${step} makes ${n} values, more than the ${MAX_TENSOR_SIZE} a tensor can hold`);
   const data = allocate(dtypeFrom("arange", options), n);
   for (let i = 0; i < n; i++) data[i] = lo + i * step;
   return finish(data, [n], options);

@@ -32,16 +32,40 @@ export function sameShape(a: Shape, b: Shape): boolean {
 }
 
 /**
- * Checks that every dimension is a non-negative integer.
+ * The largest number of elements a tensor may have: 2³¹ − 1, what every JavaScript engine
+ * allocates in one typed array (V8 allows more on 64-bit hosts, browsers may not).
+ */
+export const MAX_TENSOR_SIZE = 2 ** 31 - 1;
+
+/** A shape for an error message, whatever the value is (`formatShape` needs an array of numbers). */
+export function describeShape(shape: unknown): string {
+  if (!Array.isArray(shape)) return typeof shape === "object" ? String(JSON.stringify(shape) ?? shape) : String(shape);
+  if (shape.length > 16) return `[${shape.slice(0, 16).map(describeDim).join(",")},…] (${shape.length} dimensions)`;
+  return `[${shape.map(describeDim).join(",")}]`;
+}
+
+function describeDim(d: unknown): string {
+  return typeof d === "number" ? String(d) : typeof d === "string" ? JSON.stringify(d) : String(d);
+}
+
+/**
+ * Checks that `shape` is an array of non-negative integers whose product is at most
+ * {@link MAX_TENSOR_SIZE} (so a typed array of that size can exist).
  *
  * @throws Error naming `op` and the shape otherwise.
  */
 export function checkShape(op: string, shape: Shape): Shape {
-  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
-  for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) {
-      throw new Error(`${op}: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
+  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of non-negative integers, got ${describeShape(shape)}`);
+  let size = 1;
+  for (let i = 0; i < shape.length; i++) {
+    const d: unknown = shape[i];
+    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) {
+      throw new Error(`${op}: invalid shape ${describeShape(shape)}: dimensions must be non-negative integers (dimension ${i} is ${describeDim(d)})`);
     }
+    size *= d;
+  }
+  if (size > MAX_TENSOR_SIZE) {
+    throw new Error(`${op}: shape ${formatShape(shape)} has ${size} elements, more than the ${MAX_TENSOR_SIZE} a typed array can hold`);
   }
   return shape;
 }

@@ -11,7 +11,7 @@ import { logSoftmax, softmax } from "../autograd/ops/softmax.js";
 import { abs, clamp, exp, log, neg, pow, sqrt } from "../autograd/ops/unary.js";
 import { dtypeOf, type DType, type TypedArray } from "./dtype.js";
 import { formatValues } from "./format.js";
-import { formatShape, sizeOf, type Shape } from "./shape.js";
+import { checkShape, formatShape, sizeOf, type Shape } from "./shape.js";
 
 /** A nested array of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -49,13 +49,14 @@ export class Tensor {
   /**
    * Wraps `data` (not copied) in a tensor of `shape`. Most code uses `tensor()`, `zeros()` … instead.
    *
-   * @throws Error when `data.length` differs from the size of `shape`
+   * @throws Error when `shape` is not an array of integers ≥ 0 (see `checkShape`), or
+   * `data.length` differs from the size of `shape`
    */
   constructor(data: TypedArray, shape: Shape, init: TensorInit = {}) {
     if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
       throw new Error("Tensor: data must be a Float32Array or a Float64Array");
     }
-    const size = sizeOf(shape);
+    const size = sizeOf(checkShape("Tensor", shape));
     if (data.length !== size) {
       throw new Error(`Tensor: data has ${data.length} elements but shape ${formatShape(shape)} needs ${size}`);
     }

@@ -36,6 +36,11 @@ export interface History {
   readonly lr: number[];
   /** Each epoch's full logs, in order. */
   readonly logs: Logs[];
+  /**
+   * Steps skipped because a gradient held a NaN or ±∞ (only with `fit`'s
+   * `nonFiniteGradients: "skip"`; 0 otherwise).
+   */
+  skippedSteps: number;
 }
 
 /** What every callback hook receives. Epochs and batches count from 0. */

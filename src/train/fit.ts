@@ -1,4 +1,8 @@
 import { findNonFinite } from "../autograd/anomaly.js";
+import { backward } from "../autograd/engine.js";
+import { NonFiniteGradientError } from "../optim/grad-check.js";
+import { formatShape } from "../tensor/shape.js";
+import type { Tensor } from "../tensor/tensor.js";
 import { indexSelect } from "../autograd/ops/shape.js";
 import { batches as epochBatches, countBatches } from "../data/batches.js";
 import type { Dataset } from "../data/dataset.js";
@@ -46,6 +50,14 @@ export interface FitOptions {
    * `callbacks` (`onBatchEnd`, `onEpochEnd`) instead.
    */
   progressStream?: ProgressStream;
+  /**
+   * What to do when a gradient holds a NaN or ±∞ (the optimiser detects it before its step,
+   * changing nothing): `"stop"` (default) throws an Error naming the parameter, the epoch, the
+   * batch and the op whose backward produced it, with the weights and optimiser state as
+   * before that step; `"skip"` drops that batch's update and counts it in
+   * `history.skippedSteps`, as mixed-precision grad scalers do.
+   */
+  nonFiniteGradients?: "stop" | "skip";
 }
 
 /**
@@ -79,6 +91,7 @@ const FIT_KEYS = [
   "callbacks",
   "verbose",
   "progressStream",
+  "nonFiniteGradients",
 ] as const;
 
 function checkOptions(options: FitOptions): void {
@@ -97,6 +110,10 @@ function checkOptions(options: FitOptions): void {
   }
   if (verbose !== undefined && verbose !== 0 && verbose !== 1 && verbose !== 2) {
     throw new Error(`fit: verbose must be 0, 1 or 2, got ${String(verbose)}`);
+  }
+  const nf = options.nonFiniteGradients;
+  if (nf !== undefined && nf !== "stop" && nf !== "skip") {
+    throw new Error(`fit: nonFiniteGradients must be "stop" or "skip", got ${JSON.stringify(nf)}`);
   }
 }
 
@@ -129,14 +146,17 @@ function splitData(data: Dataset, n: number, fraction: number, rng: Generator): 
  * Each batch builds one graph, freed by `backward()`; losses are logged with `item()`, so the
  * history holds plain numbers. The model trains in training mode and is returned to its
  * previous mode afterwards. The same seed, model initialisation and data give a bit-identical
- * history and weights. A NaN or infinite loss stops training before that batch's update.
+ * history and weights. A NaN or infinite loss stops training before that batch's update; so
+ * does a NaN or infinite gradient (or, with `nonFiniteGradients: "skip"`, that update is
+ * skipped and counted in `history.skippedSteps`).
  *
  * @param data - `{ x, y }` with the samples along the first dimension
  * @param options - see {@link FitOptions}: `batchSize` 32, `shuffle` true, `verbose` 1
  * @returns the {@link History}
  * @throws Error for invalid options or data (values and shapes named), an optimiser that holds
  *   none of the model's parameters, an unknown metric, a
- *   NaN or infinite loss (epoch, batch and value named), or an error from a callback
+ *   NaN or infinite loss (epoch, batch and value named), a NaN or infinite gradient (parameter,
+ *   epoch, batch and op named), or an error from a callback
  *
  * @example
  * ```ts
@@ -163,7 +183,8 @@ export function fit(model: Module, data: Dataset, options: FitOptions): History 
   const batches = countBatches(n, batchSize);
   const callbacks = options.callbacks ?? [];
   const progress = new ProgressReporter(options.verbose ?? 1, epochs, batches, options.progressStream);
-  const history: History = { loss: [], valLoss: [], metrics: {}, lr: [], logs: [] };
+  const history: History = { loss: [], valLoss: [], metrics: {}, lr: [], logs: [], skippedSteps: 0 };
+  const skipNonFinite = options.nonFiniteGradients === "skip";
 
   let stop = false;
   const state = { epoch: 0, batch: -1, logs: {} as Logs };
@@ -218,7 +239,13 @@ export function fit(model: Module, data: Dataset, options: FitOptions): History 
           );
         }
         l.backward();
-        optimizer.step();
+        try {
+          optimizer.step();
+        } catch (e) {
+          if (!(e instanceof NonFiniteGradientError)) throw e;
+          if (!skipNonFinite) throw nonFiniteGradientError(model, e, () => loss(model.forward(xb), yb), `epoch ${epoch + 1}/${epochs}, batch ${b + 1}/${batches}`);
+          history.skippedSteps++;
+        }
         acc.add(output, yb, value);
         Object.assign(state, { batch: b, logs: { loss: value } });
         progress.batchEnd(b, acc.logs(true));
@@ -239,6 +266,32 @@ export function fit(model: Module, data: Dataset, options: FitOptions): History 
     model.train(wasTraining);
   }
   return history;
+}
+
+/**
+ * The Error `fit` stops with for a non-finite gradient: the parameter's name in the model,
+ * where in training, and the op whose backward produced it (found by running this batch's
+ * forward and backward again with `checkFinite`; weights are as before the step).
+ */
+function nonFiniteGradientError(model: Module, e: NonFiniteGradientError, again: () => Tensor, where: string): Error {
+  const named = model.namedParameters().find(([, p]) => p === e.parameter);
+  const name = named === undefined ? `parameter ${e.parameterIndex}` : `"${named[0]}"`;
+  let origin = "no op's backward turned finite gradients into it";
+  const grads = model.parameters().map((p) => p.grad);
+  try {
+    for (const p of model.parameters()) p.grad = null;
+    backward(again(), null, { checkFinite: true });
+  } catch (diagnosis) {
+    origin = `the op: ${(diagnosis as Error).message.replace(/^backward: /, "")}`;
+  } finally {
+    model.parameters().forEach((p, i) => (p.grad = grads[i]));
+  }
+  return new Error(
+    `fit: the gradient of ${name} ${formatShape(e.parameter.shape)} is ${e.value} at element ${e.elementIndex} at ${where}; ` +
+      `training stopped before this batch's update, with the weights and optimiser state as they were (${origin}). ` +
+      'Pass nonFiniteGradients: "skip" to skip such steps instead',
+    { cause: e },
+  );
 }
 
 function prefixed(logs: Logs): Logs {

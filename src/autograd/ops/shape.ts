@@ -2,6 +2,8 @@ import { broadcastTo as broadcastKernel, gather, sumTo as sumToKernel } from "..
 import { allocate, dtypeOf } from "../../tensor/dtype.js";
 import {
   broadcastShapes,
+  checkShape,
+  describeShape,
   formatShape,
   normalizeAxis,
   sameShape,
@@ -29,13 +31,14 @@ function checkTensor(op: string, x: unknown): asserts x is Tensor {
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor("reshape", x);
+  if (!Array.isArray(shape)) throw new Error(`reshape: target shape must be an array of integers, got ${describeShape(shape)}`);
   const out = shape.slice();
   let infer = -1;
   let known = 1;
   for (let i = 0; i < out.length; i++) {
     if (out[i] === -1 && infer === -1) infer = i;
     else if (!Number.isInteger(out[i]) || out[i] < 0) {
-      throw new Error(`reshape: invalid target shape ${formatShape(shape)}`);
+      throw new Error(`reshape: invalid target shape ${describeShape(shape)}: dimensions must be integers ≥ 0, and one may be -1`);
     } else known *= out[i];
   }
   if (infer >= 0) {
@@ -145,6 +148,7 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
  */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor("broadcastTo", x);
+  checkShape("broadcastTo", shape);
   const out = broadcastShapes("broadcastTo", x.shape, shape);
   if (!sameShape(out, shape)) {
     throw new Error(`broadcastTo: cannot broadcast ${formatShape(x.shape)} to ${formatShape(shape)}`);
