@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { exampleArgs } from "./lib/args.js";
+import { runCli } from "./lib/console.js";
 import { runBenchmark } from "./lib/lab-benchmark.js";
 import { textTable, timed, type LabContext, type Log } from "./lib/lab-common.js";
 import { runCurves } from "./lib/lab-curves.js";
@@ -37,7 +38,7 @@ export interface LabIO {
  * @throws Error for an unknown option or a bad value, naming it
  */
 export function main(argv: string[] = process.argv.slice(2), io: LabIO = {}): LabResult {
-  const args = exampleArgs("activation-lab", argv);
+  const args = exampleArgs({ name: "activation-lab", description: "measures the article's claims about activations; writes REPORT.md with its charts" }, argv);
   const log = io.log ?? ((line: string) => console.log(line));
   const ctx: LabContext = { quick: args.quick, seed: args.seed, out: args.out, log };
   mkdirSync(ctx.out, { recursive: true });
@@ -74,4 +75,4 @@ export function main(argv: string[] = process.argv.slice(2), io: LabIO = {}): La
   return result;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) runCli(() => main());

@@ -1,7 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { exampleArgs, HelpRequested, type ExampleSpec } from "../examples/lib/args.js";
 import { main as customActivation } from "../examples/custom-activation.js";
 import { main as kan } from "../examples/kan.js";
 import { main as spirals } from "../examples/spirals.js";
@@ -51,7 +53,7 @@ describe("examples/xor.ts", () => {
   });
 
   it("rejects a bad number", async () => {
-    await expect(run(xor, "xor-bad", ["--epochs", "ten"])).rejects.toThrow(/--epochs must be a non-negative integer, got "ten"/);
+    await expect(run(xor, "xor-bad", ["--epochs", "ten"])).rejects.toThrow(/--epochs must be an integer ≥ 1, got "ten"/);
   });
 });
 
@@ -108,5 +110,53 @@ describe("examples/kan.ts", () => {
     expect(result.edgeCheckMaxError).toBeLessThan(1e-4);
     expect(result.rmse.kanFine).toBeLessThan(result.rmse.kanCoarse); // measured (seed 0, quick): 0.152 → 0.026
     expect(text).toContain("Test RMSE");
+  });
+});
+
+describe("every example's command line (examples/lib/args.ts)", () => {
+  const specs: ExampleSpec[] = [
+    { name: "xor", description: "d", epochs: "500", activation: "tanh" },
+    { name: "spirals", description: "d", epochs: "300", activation: "relu" },
+    { name: "kan", description: "d", epochs: "300", activation: "tanh" },
+    { name: "custom-activation", description: "d", epochs: "200" },
+    { name: "activation-lab", description: "d" },
+  ];
+  for (const spec of specs) {
+    const n = spec.name;
+    it(`${n}: the same validation and one-line errors`, () => {
+      expect(() => exampleArgs(spec, ["--help"])).toThrow(HelpRequested);
+      expect(() => exampleArgs(spec, ["-h"])).toThrow(`usage: npx tsx examples/${n}.ts [options]`);
+      expect(exampleArgs(spec, ["--seed", "-1"]).seed).toBe(-1);
+      expect(exampleArgs(spec, ["--seed=-7", "--quick"])).toMatchObject({ seed: -7, quick: true, out: `out/${n}` });
+      expect(() => exampleArgs(spec, ["--seed", "1.5"])).toThrow(`${n}: --seed must be an integer, got "1.5"`);
+      expect(() => exampleArgs(spec, ["--sed", "1"])).toThrow(`${n}: unknown option --sed (did you mean --seed?)`);
+      expect(() => exampleArgs(spec, ["extra"])).toThrow(`${n}: unexpected argument "extra"`);
+      expect(() => exampleArgs(spec, ["--seed"])).toThrow(`${n}: Option '--seed <value>' argument missing`);
+      if (spec.epochs !== undefined) {
+        expect(exampleArgs(spec, ["--epochs", "3"]).epochs).toBe(3);
+        for (const bad of ["abc", "0", "-2", "1.5", ""]) expect(() => exampleArgs(spec, ["--epochs", bad])).toThrow(`${n}: --epochs must be an integer ≥ 1, got "${bad}"`);
+      } else {
+        expect(() => exampleArgs(spec, ["--epochs", "3"])).toThrow(`${n}: --epochs does not apply to this example`);
+      }
+      if (spec.activation !== undefined) {
+        expect(exampleArgs(spec, ["--activation", "gelu"]).activation).toBe("gelu");
+        expect(() => exampleArgs(spec, ["--activation", "nosuch"])).toThrow(`${n}: unknown activation "nosuch"; known: elu`);
+        expect(() => exampleArgs(spec, ["--activation", "softmax"])).toThrow(`${n}: --activation softmax normalises across features, so it cannot be a hidden activation`);
+      } else {
+        expect(() => exampleArgs(spec, ["--activation", "relu"])).toThrow(`${n}: --activation does not apply to this example`);
+      }
+    });
+  }
+
+  it("runCli prints --help to stdout with exit code 0, and an error as one line without a stack trace", () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "examples/spirals.ts", ...args], { encoding: "utf8" });
+    const help = cli(["--help"]);
+    expect([help.status, help.stderr]).toEqual([0, ""]);
+    expect(help.stdout).toContain("--activation NAME");
+    const bad = cli(["--epochs", "abc"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('error: spirals: --epochs must be an integer ≥ 1, got "abc"\n');
+    const lab = spawnSync(process.execPath, ["--import", "tsx", "examples/activation-lab.ts", "--epochs", "abc"], { encoding: "utf8" });
+    expect([lab.status, lab.stderr]).toEqual([1, "error: activation-lab: --epochs does not apply to this example; options: --quick, --seed, --out, --help\n"]);
   });
 });
