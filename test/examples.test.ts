@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { exampleArgs, HelpRequested, type ExampleSpec } from "../examples/lib/args.js";
+import { lineChartSvg, logTicks, PALETTE } from "../examples/lib/svg-chart.js";
 import { main as customActivation } from "../examples/custom-activation.js";
 import { main as kan } from "../examples/kan.js";
 import { main as spirals } from "../examples/spirals.js";
@@ -88,7 +89,7 @@ describe("examples/custom-activation.ts", () => {
       expect(row.trainAccuracy, row.name).toBeGreaterThan(1 / 3);
     }
     expect(result.snakeAlpha.max).toBeGreaterThan(result.snakeAlpha.min); // α per feature moved
-    expectFiles(result.files, ["squareplus", "snake", "isrlu"].map((n) => join(out, `${n}.safetensors`)));
+    expectFiles(result.files, [join(out, "activations.svg"), ...["squareplus", "snake", "isrlu"].map((n) => join(out, `${n}.safetensors`))]);
   });
 
   it("can run twice in one process (registration is idempotent)", async () => {
@@ -158,5 +159,27 @@ describe("every example's command line (examples/lib/args.ts)", () => {
     expect(bad.stderr).toBe('error: spirals: --epochs must be an integer ≥ 1, got "abc"\n');
     const lab = spawnSync(process.execPath, ["--import", "tsx", "examples/activation-lab.ts", "--epochs", "abc"], { encoding: "utf8" });
     expect([lab.status, lab.stderr]).toEqual([1, "error: activation-lab: --epochs does not apply to this example; options: --quick, --seed, --out, --help\n"]);
+  });
+});
+
+describe("charts (examples/lib/svg-chart.ts)", () => {
+  it("a log axis over less than three decades gets 1-2-5 ticks, within one decade every multiple", () => {
+    expect(logTicks(Math.log10(0.03), Math.log10(2.2))).toEqual([0.05, 0.1, 0.2, 0.5, 1, 2]);
+    expect(logTicks(Math.log10(0.07), Math.log10(0.35))).toEqual([0.07, 0.08, 0.09, 0.1, 0.2, 0.3]);
+    expect(logTicks(-6, 0)).toEqual([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1]);
+  });
+
+  it("default colours skip explicit ones (no two series look alike); the legend is wide enough for its labels", () => {
+    const svg = lineChartSvg({
+      title: "t",
+      xLabel: "x",
+      yLabel: "y",
+      series: [0, 1, 2, 3, 4].map((k) => ({ label: `a rather long legend label ${k}`, x: [0, 1], y: [k, k + 1], dashed: true, ...(k === 0 ? { color: PALETTE[4] } : {}) })),
+    });
+    const strokes = [...svg.matchAll(/<path d="[^"]*" fill="none" stroke="(#[0-9a-f]+)"/g)].map((m) => m[1]);
+    expect(new Set(strokes).size).toBe(5);
+    const width = Number(/width="(\d+)"/.exec(svg)![1]);
+    const legendX = Number(/<text x="(\d+(\.\d+)?)" y="[\d.]+">a rather/.exec(svg)![1]);
+    expect(legendX + 7 * "a rather long legend label 0".length).toBeLessThanOrEqual(width);
   });
 });
