@@ -1,7 +1,8 @@
 import { record } from "../autograd/node.js";
+import { mul } from "../autograd/ops/binary.js";
 import { allocate } from "../tensor/dtype.js";
 import { defaultGenerator, type Generator } from "../tensor/random.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 import { registerModule, type ModuleSpec } from "./spec.js";
@@ -69,7 +70,7 @@ export class Dropout extends Module {
       const gx = allocate(x.dtype, x.size);
       for (let i = 0; i < gx.length; i++) gx[i] = gy[i] * mask[i];
       return [gx];
-    });
+    }, (gy) => [mul(gy, new Tensor(mask, x.shape))]);
   }
 
   /** `"p=…"`. */

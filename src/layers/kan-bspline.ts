@@ -1,4 +1,7 @@
 import { commonDType, record } from "../autograd/node.js";
+import { mul } from "../autograd/ops/binary.js";
+import { sum } from "../autograd/ops/reduce.js";
+import { slice } from "../autograd/ops/shape.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -236,5 +239,39 @@ export function bsplineBasis(x: Tensor, grid: Tensor, splineOrder: number): Tens
       gx[e] = s;
     }
     return [gx, null];
-  });
+  }, (gy, _out, needs) => [needs[0] ? sum(mul(gy, bsplineBasisDerivative(x, grid, splineOrder)), 2) : null, null]);
+}
+
+/**
+ * B′_m(x) as tensor ops, `[batch, in, nKnots − k − 1]`: the derivative of
+ * {@link bsplineBasis}, differentiable again (for higher-order gradients through a KAN).
+ *
+ * ```text
+ * B′_{m,k}(x) = k · ( B_{m,k−1}(x) / (t_{m+k} − t_m) − B_{m+1,k−1}(x) / (t_{m+k+1} − t_{m+1}) )
+ * ```
+ *
+ * (a term with a zero denominator is 0). Degree 0 is piecewise constant: the derivative is 0.
+ */
+export function bsplineBasisDerivative(x: Tensor, grid: Tensor, splineOrder: number): Tensor {
+  const [batch, inF] = x.shape;
+  const nKnots = grid.shape[1];
+  const nb = nKnots - splineOrder - 1;
+  if (splineOrder === 0) return new Tensor(allocate(x.dtype, batch * inF * nb), [batch, inF, nb]);
+  const lower = bsplineBasis(x, grid, splineOrder - 1); // [batch, in, nb + 1]
+  const k = splineOrder;
+  const c1 = allocate(x.dtype, inF * nb);
+  const c2 = allocate(x.dtype, inF * nb);
+  const t = grid.data;
+  for (let i = 0; i < inF; i++) {
+    for (let m = 0; m < nb; m++) {
+      const r = i * nKnots;
+      const d1 = t[r + m + k] - t[r + m];
+      const d2 = t[r + m + k + 1] - t[r + m + 1];
+      c1[i * nb + m] = d1 === 0 ? 0 : k / d1;
+      c2[i * nb + m] = d2 === 0 ? 0 : k / d2;
+    }
+  }
+  const left = mul(slice(lower, 2, 0, nb), new Tensor(c1, [inF, nb]));
+  const right = mul(slice(lower, 2, 1, nb + 1), new Tensor(c2, [inF, nb]));
+  return left.sub(right);
 }

@@ -2,7 +2,11 @@ import { commonDType, record } from "../autograd/node.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { bsplineSpans } from "./kan-bspline.js";
+import { bsplineBasis, bsplineSpans } from "./kan-bspline.js";
+import { composedGraphBackward } from "../autograd/grad.js";
+import { mul } from "../autograd/ops/binary.js";
+import { matmul } from "../autograd/ops/matmul.js";
+import { reshape, transpose } from "../autograd/ops/shape.js";
 
 function checkArgs(x: Tensor, grid: Tensor, weight: Tensor, scaler: Tensor | null, splineOrder: number): void {
   const op = "splineLinear";
@@ -123,5 +127,17 @@ export function splineLinear(x: Tensor, grid: Tensor, splineWeight: Tensor, spli
       return r;
     };
     return splineScaler === null ? [cast(gx), null, cast(gc)] : [cast(gx), null, cast(gc), cast(gs)];
-  });
+  }, composedGraphBackward(inputs, () => splineLinearComposed(x, grid, splineWeight, splineScaler, splineOrder)));
+}
+
+/**
+ * {@link splineLinear} rebuilt from differentiable ops (same values): the dense basis times
+ * the scaled coefficients. Higher-order gradients (`createGraph`) go through this form.
+ */
+function splineLinearComposed(x: Tensor, grid: Tensor, weight: Tensor, scaler: Tensor | null, splineOrder: number): Tensor {
+  const [batch, inF] = x.shape;
+  const [out, , nb] = weight.shape;
+  const basis = reshape(bsplineBasis(x, grid, splineOrder), [batch, inF * nb]);
+  const w = scaler === null ? weight : mul(weight, reshape(scaler, [out, inF, 1]));
+  return matmul(basis, transpose(reshape(w, [out, inF * nb])));
 }

@@ -1,4 +1,9 @@
 import { record } from "../autograd/node.js";
+import { add, mul, sub } from "../autograd/ops/binary.js";
+import { sumTo as sumToShape } from "../autograd/ops/shape.js";
+import { neg } from "../autograd/ops/unary.js";
+import { sigmoid as sigmoidOp } from "../activations/basic.js";
+import { softplus as softplusOp } from "../activations/smooth.js";
 import { broadcastTo, sumTo } from "../kernels/broadcast.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { broadcastShapes, formatShape, sameShape } from "../tensor/shape.js";
@@ -120,6 +125,18 @@ export function bceWithLogitsLoss(logits: Tensor, target: Tensor, options: BCEWi
       gp = sumTo(full, shape, pw.shape);
     }
     return pw === null ? [gx, gt] : [gx, gt, gp];
+  }, (gy, _out, needs) => {
+    // The same gradients with tensor ops (p = posWeight, L = 1 + (p − 1)·t):
+    // ∂/∂x = L·σ(x) − p·t,  ∂/∂t = −x + (p − 1)·softplus(−x),  ∂/∂p = t·softplus(−x)
+    const p = pw ?? new Tensor(allocate(dtype, 1).fill(pd === null ? 1 : pd[0]), []);
+    const pm1 = sub(p, 1);
+    const spNeg = needs[1] || needs[2] === true ? softplusOp(neg(logits)) : null;
+    const gx = needs[0]
+      ? mul(gy, sub(mul(add(mul(pm1, target), 1), sigmoidOp(logits)), mul(p, target)))
+      : null;
+    const gt = needs[1] ? mul(gy, add(neg(logits), mul(pm1, spNeg!))) : null;
+    if (pw === null) return [gx, gt];
+    return [gx, gt, needs[2] ? sumToShape(mul(mul(gy, target), spNeg!), pw.shape) : null];
   });
   return reduce(losses, reduction);
 }

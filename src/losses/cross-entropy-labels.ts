@@ -1,6 +1,9 @@
 import { record } from "../autograd/node.js";
+import { mul, sub } from "../autograd/ops/binary.js";
+import { reshape } from "../autograd/ops/shape.js";
+import { softmax } from "../autograd/ops/softmax.js";
 import { allocate } from "../tensor/dtype.js";
-import type { Tensor } from "../tensor/tensor.js";
+import { Tensor } from "../tensor/tensor.js";
 import type { Reduction } from "./reduction.js";
 
 /**
@@ -79,5 +82,19 @@ export function labelCrossEntropy(
       }
     }
     return [gx];
+  }, (gy) => {
+    // The same gradient with tensor ops: g · (softmax(x)·Σa − a), a constant.
+    const a = allocate(logits.dtype, n * c);
+    const sumA = allocate(logits.dtype, n);
+    for (let i = 0; i < n; i++) {
+      if (coef === null) a[i * c + labels[i]] = 1;
+      else for (let k = 0; k < c; k++) a[i * c + k] = coef[i * c + k];
+      let s = 0;
+      for (let k = 0; k < c; k++) s += a[i * c + k];
+      sumA[i] = s;
+    }
+    const g = perRow !== null ? reshape(gy, [n, 1]) : mul(gy, scale);
+    const p = mul(softmax(logits, -1), new Tensor(sumA, [n, 1]));
+    return [mul(sub(p, new Tensor(a, [n, c])), g)];
   });
 }

@@ -1,6 +1,8 @@
 import { allocate } from "../tensor/dtype.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { record } from "../autograd/node.js";
+import { mul, sub } from "../autograd/ops/binary.js";
+import { clamp, neg } from "../autograd/ops/unary.js";
 import { checkReduction, checkSameShape, checkTensor, reduce, type ReductionOptions } from "./reduction.js";
 
 /** Options of {@link huberLoss}. */
@@ -60,6 +62,10 @@ export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptio
       for (let i = 0; i < gt.length; i++) gt[i] = -gx[i];
     }
     return [gx, gt];
+  }, (gy, _out, needs) => {
+    // gy · clamp(input − target, −δ, δ), and its negative for the target
+    const gx = mul(gy, clamp(sub(input, target), -delta, delta));
+    return [gx, needs[1] ? neg(gx) : null];
   });
   return reduce(losses, reduction);
 }
