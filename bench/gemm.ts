@@ -23,7 +23,7 @@ function random(n: number, seed: number): Float32Array {
   return a;
 }
 
-function kernelContender(name: string, gemm: Gemm, variant: Variant, m: number, n: number, k: number): Contender {
+export function kernelContender(name: string, gemm: Gemm, variant: Variant, m: number, n: number, k: number): Contender {
   const a = random(m * k, 1);
   const b = random(k * n, 2);
   const c = new Float32Array(m * n);
@@ -32,7 +32,7 @@ function kernelContender(name: string, gemm: Gemm, variant: Variant, m: number, 
   return { name, step: () => gemm(ta, tb, m, n, k, a, b, c) };
 }
 
-function tfjsMatmul(backend: TfBackend, variant: Variant, m: number, n: number, k: number): Contender & { dispose(): void } {
+export function tfjsMatmul(backend: TfBackend, variant: Variant, m: number, n: number, k: number): Contender & { dispose(): void } {
   const ta = variant[0] === "T";
   const tb = variant[1] === "T";
   let a: tf.Tensor2D | null = null;

@@ -11,6 +11,11 @@ export interface Contender {
   enter?(): Promise<void>;
   /** Runs one step. */
   step(): void;
+  /**
+   * Runs `steps` steps elsewhere (another process) and returns their mean milliseconds per
+   * step as timed there; used instead of `step` when present.
+   */
+  runRound?(steps: number): Promise<number>;
 }
 
 /** How long to measure. */
@@ -45,14 +50,23 @@ export function median(values: readonly number[]): number {
 export async function measureAlternating(contenders: readonly Contender[], options: MeasureOptions): Promise<Map<string, number>> {
   for (const c of contenders) {
     await c.enter?.();
-    for (let i = 0; i < options.warmupSteps; i++) c.step();
     const until = performance.now() + (options.warmupMs ?? 0);
+    if (c.runRound !== undefined) {
+      await c.runRound(options.warmupSteps);
+      while (performance.now() < until) await c.runRound(10);
+      continue;
+    }
+    for (let i = 0; i < options.warmupSteps; i++) c.step();
     while (performance.now() < until) for (let i = 0; i < 10; i++) c.step();
   }
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < options.rounds; r++) {
     for (const c of contenders) {
       await c.enter?.();
+      if (c.runRound !== undefined) {
+        samples.get(c.name)?.push(await c.runRound(options.stepsPerRound));
+        continue;
+      }
       const start = performance.now();
       for (let i = 0; i < options.stepsPerRound; i++) c.step();
       samples.get(c.name)?.push((performance.now() - start) / options.stepsPerRound);

@@ -1,8 +1,11 @@
 /**
- * `npm run bench` (`tsx bench/run.ts`): typegrad against TensorFlow.js, side by side.
+ * `npm run bench` (`tsx bench/run.ts`): typegrad against PyTorch (when importable) and
+ * TensorFlow.js, side by side.
  *
  *   --quick       a few seconds (smaller matmul, fewer rounds, no memory run)
  *   --out <file>  where to write the JSON results (default bench/results.json; "-" for none)
+ *   --no-torch    leave PyTorch out (it runs when `/usr/bin/python3` can import torch)
+ *   --python <p>  the interpreter for the PyTorch peer (default /usr/bin/python3)
  *
  * Run with `tsx --expose-gc bench/run.ts` to force a GC before each heap sample.
  */
@@ -14,17 +17,41 @@ function fmt(x: number | undefined, digits = 1): string {
   return x === undefined || !Number.isFinite(x) ? "–" : x.toFixed(digits);
 }
 
+/** The contender columns of the main table, in order. */
+export function contenderNames(r: BenchResults): string[] {
+  return ["typegrad", ...Object.keys(r.torch.peers), ...r.tfjsBackends.map((b) => `tfjs-${b}`)];
+}
+
+/** The main table: every row's figure per contender and typegrad's time ÷ each peer's (lower is better). */
+export function mainTable(r: BenchResults): string[][] {
+  const names = contenderNames(r);
+  const torchNames = Object.keys(r.torch.peers);
+  const head = ["workload", "unit", ...names, ...torchNames.map((n) => `typegrad/${n}`), ...(torchNames.length > 0 ? ["typegrad/best torch"] : []), "typegrad/best tfjs"];
+  const rows: string[][] = [head];
+  for (const [name, w] of Object.entries(r.workloads)) {
+    const digits = w.unit === "µs/step" ? 0 : w.unit === "ms/step" && w.value.typegrad < 10 ? 2 : 1;
+    rows.push([
+      name,
+      w.unit,
+      ...names.map((n) => fmt(w.value[n], digits)),
+      ...torchNames.map((n) => fmt(w.ratioToTorch[n], 2)),
+      ...(torchNames.length > 0 ? [fmt(w.ratioToTorch.best, 2)] : []),
+      w.ratioToBestTfjs === null ? "–" : fmt(w.ratioToBestTfjs, 3),
+    ]);
+  }
+  return rows;
+}
+
 /** The on-screen report. */
 export function report(r: BenchResults): string {
-  const names = ["typegrad", ...r.tfjsBackends.map((b) => `tfjs-${b}`)];
-  const rows: string[][] = [["workload", "unit", ...names, "typegrad/best tfjs", "accuracy (" + names.join(" / ") + ")"]];
-  for (const [name, w] of Object.entries(r.workloads)) {
-    const inMs = name === "mlp";
-    const cells = names.map((n) => fmt(inMs ? w.msPerStep[n] : w.msPerStep[n] * 1000, inMs ? 1 : 0));
-    const acc = Object.keys(w.accuracy).length === 0 ? "" : names.map((n) => fmt(w.accuracy[n] * 100, 1) + "%").join(" / ");
-    rows.push([name, inMs ? "ms/step" : "µs/step", ...cells, fmt(w.ratioToBestTfjs, 3), acc]);
-    if (inMs) rows.push([`${name} GFLOP/s`, "GFLOP/s", ...names.map((n) => fmt(w.gflops[n])), "", ""]);
-  }
+  const peers = Object.entries(r.torch.peers);
+  const torchLine = r.torch.available
+    ? `PyTorch ${peers[0][1].torch} as a peer (${peers.map(([n]) => n).join(", ")}), BLAS: ${peers[0][1].blas}`
+    : `PyTorch peer skipped: ${r.torch.skipped ?? "unavailable"}`;
+  const rows = mainTable(r);
+  const accuracies = Object.entries(r.workloads)
+    .filter(([, w]) => Object.keys(w.accuracy).length > 0)
+    .map(([name, w]) => `${name} training accuracy: ${Object.entries(w.accuracy).map(([n, a]) => `${n} ${fmt(a * 100, 1)}%`).join(", ")}`);
   const mm = r.matmul;
   const mmNames = ["typegrad-wasm", "typegrad-ts", ...r.tfjsBackends.map((b) => `tfjs-${b}`)];
   const mrows: string[][] = [[`matmul ${mm.size}³`, ...mmNames, "typegrad-wasm/tfjs-wasm"]];
@@ -32,9 +59,12 @@ export function report(r: BenchResults): string {
   const crows: string[][] = [["crossover m×n×k", "variant", "ts µs", "wasm µs"]];
   for (const c of r.crossover) crows.push([c.shape, c.variant, fmt(c.tsMicros, 2), fmt(c.wasmMicros, 2)]);
   const lines = [
-    `typegrad vs TensorFlow.js ${r.versions["@tensorflow/tfjs-core"]} — ${r.mode} mode, ${r.machine.cpu} ×${r.machine.cores}, Node ${r.node}, kernels: ${r.kernels.active}`,
+    `typegrad vs PyTorch and TensorFlow.js ${r.versions["@tensorflow/tfjs-core"]} — ${r.mode} mode, ${r.machine.cpu} ×${r.machine.cores}, Node ${r.node}, kernels: ${r.kernels.active}`,
+    torchLine,
+    "ratios are typegrad's time ÷ the peer's (below 1: typegrad is faster)",
     "",
     formatTable(rows),
+    ...accuracies,
     "",
     formatTable(mrows),
     "",
@@ -52,7 +82,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const outIndex = args.indexOf("--out");
   const outArg = outIndex >= 0 ? args[outIndex + 1] : undefined;
   const out = outArg === "-" ? null : outArg ?? fileURLToPath(new URL("./results.json", import.meta.url));
-  const results = await runBenchmark({ quick: args.includes("--quick"), out, log: (line) => console.error(line) });
+  const pythonIndex = args.indexOf("--python");
+  const results = await runBenchmark({
+    quick: args.includes("--quick"),
+    out,
+    log: (line) => console.error(line),
+    torch: !args.includes("--no-torch"),
+    ...(pythonIndex >= 0 ? { python: args[pythonIndex + 1] } : {}),
+  });
   console.log(report(results));
   if (out !== null) console.error(`wrote ${out}`);
 }

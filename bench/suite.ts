@@ -5,10 +5,27 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { enableWasmKernels, kernelInfo, type KernelInfo } from "../src/kernels/wasm.js";
-import { crossover, matmulThroughput, type CrossoverRow, type Variant } from "./gemm.js";
-import { measureAlternating, type MeasureOptions } from "./harness.js";
-import { initTfjs, tf } from "./tfjs-setup.js";
-import { mlpSpec, spiralsSpec, tfjsContender, typegradContender, typegradModel, xorSpec, type WorkloadSpec } from "./workloads.js";
+import { gemmWasm } from "../src/kernels/wasm.js";
+import { crossover, kernelContender, matmulThroughput, tfjsMatmul, type CrossoverRow, type Variant } from "./gemm.js";
+import { measureAlternating, type Contender, type MeasureOptions } from "./harness.js";
+import { initTfjs, tf, type TfBackend } from "./tfjs-setup.js";
+import { DEFAULT_PYTHON, TorchPeer, type TorchInfo } from "./torch-peer.js";
+import {
+  DEEP_SIZES,
+  MLP_SIZES,
+  mlpSpec,
+  spiralsSpec,
+  tfjsContender,
+  tfjsPredict,
+  torchPredictSpec,
+  torchTrainSpec,
+  typegradContender,
+  typegradModel,
+  typegradPredict,
+  xorSpec,
+  type PredictSpec,
+  type WorkloadSpec,
+} from "./workloads.js";
 
 /** Options of {@link runBenchmark}. */
 export interface BenchOptions {
@@ -18,16 +35,41 @@ export interface BenchOptions {
   out: string | null;
   /** Receives progress lines. */
   log?: (line: string) => void;
+  /** Run PyTorch as a peer when the interpreter can import torch. Default true. */
+  torch?: boolean;
+  /** The interpreter for the PyTorch peer. Default `/usr/bin/python3`. */
+  python?: string;
+  /** PyTorch thread counts. Default [1, 2]. */
+  torchThreads?: readonly number[];
 }
 
-/** One training workload's result: medians per step (ms) and accuracies per contender. */
+/** How a row's time per step is shown. */
+export type BenchUnit = "ms/step" | "µs/step" | "GFLOP/s" | "ksamples/s";
+
+/** One row of the table: medians per step (ms) and accuracies per contender. */
 export interface WorkloadResult {
+  /** What the row measures, in words. */
+  description: string;
+  unit: BenchUnit;
   msPerStep: Record<string, number>;
+  /** The row's figure per contender in `unit`. */
+  value: Record<string, number>;
   accuracy: Record<string, number>;
   gflops: Record<string, number>;
-  /** typegrad's time per step divided by the faster tfjs backend's (lower is better). */
-  ratioToBestTfjs: number;
+  /** typegrad's time per step divided by the faster tfjs backend's (lower is better); null without tfjs. */
+  ratioToBestTfjs: number | null;
   bestTfjs: string;
+  /** typegrad's time per step divided by each PyTorch thread count's, and by the faster one's ("best"). */
+  ratioToTorch: Record<string, number>;
+}
+
+/** The PyTorch peer: which ran (and with which BLAS), or why it was skipped. */
+export interface TorchPeerResult {
+  available: boolean;
+  /** Why it was skipped (null when it ran). */
+  skipped: string | null;
+  /** Per contender name (`torch-1t`, …): torch version, threads and BLAS. */
+  peers: Record<string, TorchInfo>;
 }
 
 /** Everything `bench/results.json` holds. */
@@ -39,6 +81,7 @@ export interface BenchResults {
   versions: Record<string, string>;
   kernels: KernelInfo;
   tfjsBackends: string[];
+  torch: TorchPeerResult;
   workloads: Record<string, WorkloadResult>;
   /** GFLOP/s per variant and implementation, and typegrad-wasm ÷ tfjs-wasm (higher is better). */
   matmul: { size: number; gflops: Record<Variant, Record<string, number>>; ratioToTfjsWasm: Record<Variant, number> };
@@ -58,24 +101,99 @@ function packageVersion(name: string): string {
   }
 }
 
-async function runWorkload(spec: WorkloadSpec, backends: readonly ("cpu" | "wasm")[], options: MeasureOptions): Promise<WorkloadResult> {
-  const model = typegradModel(spec);
-  // tfjs starts from typegrad's initial weights, copied before typegrad trains.
-  const tfjsSide = await Promise.all(backends.map((b) => tfjsContender(spec, b, model)));
-  const contenders = [typegradContender(spec, model), ...tfjsSide];
+type Measured = Contender & { dispose?(): void | Promise<void> };
+
+/** Measures typegrad, tfjs and PyTorch on one row, and derives the row's figures and ratios. */
+async function measureRow(
+  description: string,
+  unit: BenchUnit,
+  work: { flopsPerStep: number; samplesPerStep?: number },
+  contenders: readonly Measured[],
+  options: MeasureOptions,
+): Promise<WorkloadResult> {
   const ms = Object.fromEntries(await measureAlternating(contenders, options));
+  for (const c of contenders) await c.dispose?.();
+  const value: Record<string, number> = {};
+  for (const [name, t] of Object.entries(ms)) {
+    value[name] =
+      unit === "ms/step" ? t : unit === "µs/step" ? t * 1000 : unit === "GFLOP/s" ? work.flopsPerStep / t / 1e6 : (work.samplesPerStep ?? 0) / t;
+  }
+  const gflops = Object.fromEntries(Object.entries(ms).map(([name, t]) => [name, work.flopsPerStep / t / 1e6]));
+  const best = (prefix: string): string => {
+    let b = "";
+    for (const name of Object.keys(ms)) if (name.startsWith(prefix) && (b === "" || ms[name] < ms[b])) b = name;
+    return b;
+  };
+  const bestTfjs = best("tfjs-");
+  const ratioToTorch: Record<string, number> = {};
+  for (const name of Object.keys(ms)) if (name.startsWith("torch-")) ratioToTorch[name] = ms.typegrad / ms[name];
+  const bestTorch = best("torch-");
+  if (bestTorch !== "") ratioToTorch.best = ms.typegrad / ms[bestTorch];
+  return { description, unit, msPerStep: ms, value, accuracy: {}, gflops, ratioToBestTfjs: bestTfjs === "" ? null : ms.typegrad / ms[bestTfjs], bestTfjs, ratioToTorch };
+}
+
+/**
+ * Above this many FLOP per step tfjs's CPU backend (~1 GFLOP/s) sits out: a step would take
+ * seconds (in quick mode, a tenth of a second).
+ */
+const tfjsCpuMaxFlops = (quick: boolean): number => (quick ? 1e8 : 3e9);
+
+async function runWorkload(
+  spec: WorkloadSpec,
+  backends: readonly TfBackend[],
+  torch: readonly TorchPeer[],
+  options: MeasureOptions,
+  quick: boolean,
+): Promise<WorkloadResult> {
+  const model = typegradModel(spec);
+  const usable = spec.dtype !== "float32" ? [] : backends.filter((b) => b !== "cpu" || spec.flopsPerStep <= tfjsCpuMaxFlops(quick));
+  // tfjs starts from typegrad's initial weights, copied before typegrad trains.
+  const tfjsSide = await Promise.all(usable.map((b) => tfjsContender(spec, b, model)));
+  const torchSide = await Promise.all(torch.map((p) => p.contender(`torch-${p.info.threads}t`, torchTrainSpec(spec))));
+  const typegrad = typegradContender(spec, model);
+  const rows = spec.batch(0).rows;
+  const unit: BenchUnit = spec.flopsPerStep > 5e7 ? "ms/step" : "µs/step";
+  const description = `${spec.sizes.join("-")} ${spec.hidden}, ${spec.optimizer === "adam" ? "Adam" : "SGD"}, batch ${rows}${spec.dtype === "float64" ? ", float64" : ""}`;
   const accuracy: Record<string, number> = {};
+  const disposeLater = tfjsSide.map((c) => ({ ...c, dispose: () => {} }));
+  const result = await measureRow(description, unit, spec, [typegrad, ...disposeLater, ...torchSide], options);
   if (spec.all !== null) {
-    for (const c of contenders) {
+    for (const c of [typegrad, ...tfjsSide]) {
       await c.enter?.();
       accuracy[c.name] = c.accuracy();
     }
   }
   for (const c of tfjsSide) c.dispose();
-  const gflops = Object.fromEntries(Object.entries(ms).map(([name, t]) => [name, spec.flopsPerStep / t / 1e6]));
-  let bestTfjs = "";
-  for (const c of tfjsSide) if (bestTfjs === "" || ms[c.name] < ms[bestTfjs]) bestTfjs = c.name;
-  return { msPerStep: ms, accuracy, gflops, ratioToBestTfjs: ms.typegrad / ms[bestTfjs], bestTfjs };
+  return { ...result, accuracy };
+}
+
+/** Round sizes for a step of `flops`: about 0.2 s a round at 20 GFLOP/s, 1 to 100 steps. */
+function roundsFor(flops: number, quick: boolean): MeasureOptions {
+  if (quick) return { warmupSteps: 1, stepsPerRound: 1, rounds: 2 };
+  const steps = Math.max(1, Math.min(100, Math.round((0.2 * 20e9) / flops)));
+  return steps === 100 ? { warmupSteps: 200, warmupMs: 1000, stepsPerRound: 100, rounds: 7 } : { warmupSteps: steps, stepsPerRound: steps, rounds: 5 };
+}
+
+/** Starts one PyTorch peer per thread count, or says why there is none. */
+async function startTorch(options: BenchOptions, log: (line: string) => void): Promise<{ peers: TorchPeer[]; result: TorchPeerResult }> {
+  if (options.torch === false) return { peers: [], result: { available: false, skipped: "disabled (--no-torch)", peers: {} } };
+  const python = options.python ?? DEFAULT_PYTHON;
+  const peers: TorchPeer[] = [];
+  const result: TorchPeerResult = { available: false, skipped: null, peers: {} };
+  for (const threads of options.torchThreads ?? [1, 2]) {
+    const peer = await TorchPeer.start(threads, python);
+    if (typeof peer === "string") {
+      result.skipped = peer;
+      for (const p of peers) p.close();
+      log(`PyTorch peer skipped: ${peer}`);
+      return { peers: [], result: { available: false, skipped: peer, peers: {} } };
+    }
+    peers.push(peer);
+    result.peers[`torch-${peer.info.threads}t`] = peer.info;
+    log(`PyTorch ${peer.info.torch}, ${peer.info.threads} thread(s), BLAS: ${peer.info.blas}`);
+  }
+  result.available = peers.length > 0;
+  return { peers, result };
 }
 
 /** Trains typegrad on spirals for 10 000 steps, sampling the heap every 100 steps. */
@@ -106,12 +224,59 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
   const backends = await initTfjs();
   log(`tfjs backends: ${backends.join(", ")}`);
 
-  const small: MeasureOptions = quick ? { warmupSteps: 10, stepsPerRound: 10, rounds: 3 } : { warmupSteps: 200, warmupMs: 1000, stepsPerRound: 100, rounds: 7 };
-  const big: MeasureOptions = quick ? { warmupSteps: 1, stepsPerRound: 1, rounds: 2 } : { warmupSteps: 3, stepsPerRound: 3, rounds: 5 };
+  const { peers, result: torchResult } = await startTorch(options, log);
   const workloads: Record<string, WorkloadResult> = {};
-  for (const spec of [xorSpec(), spiralsSpec(), mlpSpec()]) {
-    log(`workload ${spec.name} …`);
-    workloads[spec.name] = await runWorkload(spec, backends, spec.name === "mlp" ? big : small);
+  try {
+    const specs = quick
+      ? [xorSpec(), spiralsSpec(), mlpSpec({ rows: 1, name: "mlp-b1" }), mlpSpec({ rows: 128, name: "mlp-b128" }), mlpSpec({ rows: 128, dtype: "float64", name: "mlp-f64-b128" })]
+      : [
+          xorSpec(),
+          spiralsSpec(),
+          ...[1, 8, 32, 128, 512].map((rows) => mlpSpec({ rows, name: `mlp-b${rows}` })),
+          mlpSpec({ rows: 256, sizes: DEEP_SIZES, name: "deep-b256" }),
+          mlpSpec({ rows: 128, dtype: "float64", name: "mlp-f64-b128" }),
+        ];
+    for (const spec of specs) {
+      log(`workload ${spec.name} …`);
+      const small = spec.name === "xor" || spec.name === "spirals";
+      const opts: MeasureOptions = small
+        ? quick ? { warmupSteps: 10, stepsPerRound: 10, rounds: 3 } : { warmupSteps: 200, warmupMs: 1000, stepsPerRound: 100, rounds: 7 }
+        : roundsFor(spec.flopsPerStep, quick);
+      workloads[spec.name] = await runWorkload(spec, backends, peers, opts, quick);
+    }
+
+    const pspec: PredictSpec = { sizes: MLP_SIZES, samples: quick ? 1000 : 20_000, batch: 1000 };
+    log(`predict ${pspec.samples} samples …`);
+    const pFlops = 2 * pspec.samples * (784 * 512 + 512 * 512 + 512 * 10);
+    workloads.predict = await measureRow(
+      `MLP ${MLP_SIZES.join("-")} inference, ${pspec.samples} samples in batches of ${pspec.batch}`,
+      "ksamples/s",
+      { flopsPerStep: pFlops, samplesPerStep: pspec.samples },
+      [
+        typegradPredict(pspec),
+        ...(await Promise.all(backends.filter((b) => b !== "cpu" || pFlops <= tfjsCpuMaxFlops(quick)).map((b) => tfjsPredict(pspec, b)))),
+        ...(await Promise.all(peers.map((p) => p.contender(`torch-${p.info.threads}t`, torchPredictSpec(pspec))))),
+      ],
+      quick ? { warmupSteps: 1, stepsPerRound: 1, rounds: 2 } : { warmupSteps: 1, stepsPerRound: 1, rounds: 5 },
+    );
+
+    for (const n of quick ? [64] : [256, 512, 1024, 2048]) {
+      log(`matmul ${n}² NN …`);
+      const flop = 2 * n ** 3;
+      workloads[`matmul-${n}`] = await measureRow(
+        `matmul ${n}×${n} · ${n}×${n}, float32`,
+        "GFLOP/s",
+        { flopsPerStep: flop },
+        [
+          kernelContender("typegrad", gemmWasm, "NN", n, n, n),
+          ...backends.filter((b) => b === "wasm").map((b) => tfjsMatmul(b, "NN", n, n, n)),
+          ...(await Promise.all(peers.map((p) => p.contender(`torch-${p.info.threads}t`, { kind: "matmul", size: n, variant: "NN" })))),
+        ],
+        roundsFor(flop, quick),
+      );
+    }
+  } finally {
+    for (const p of peers) p.close();
   }
 
   const size = quick ? 128 : 512;
@@ -119,7 +284,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
   const ratio = {} as Record<Variant, number>;
   for (const variant of ["NN", "NT", "TN"] as const) {
     log(`matmul ${size}³ ${variant} …`);
-    gflops[variant] = await matmulThroughput(variant, size, backends, big);
+    gflops[variant] = await matmulThroughput(variant, size, backends, quick ? { warmupSteps: 1, stepsPerRound: 1, rounds: 2 } : { warmupSteps: 3, stepsPerRound: 3, rounds: 5 });
     ratio[variant] = gflops[variant]["typegrad-wasm"] / gflops[variant]["tfjs-wasm"];
   }
   const shapes: [number, number, number][] = quick
@@ -139,6 +304,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     ),
     kernels: kernelInfo(),
     tfjsBackends: backends,
+    torch: torchResult,
     workloads,
     matmul: { size, gflops, ratioToTfjsWasm: ratio },
     crossover: cross,

@@ -6,6 +6,7 @@
  * see the same batches in the same order, so their accuracies are comparable.
  */
 import { noGrad } from "../src/autograd/grad-mode.js";
+import { predict } from "../src/train/predict.js";
 import { spirals } from "../src/data/toy.js";
 import { Dense } from "../src/layers/dense.js";
 import { Sequential } from "../src/layers/sequential.js";
@@ -13,6 +14,7 @@ import { bceWithLogitsLoss } from "../src/losses/bce-with-logits.js";
 import { crossEntropyLoss } from "../src/losses/cross-entropy.js";
 import { Adam } from "../src/optim/adam.js";
 import { SGD } from "../src/optim/sgd.js";
+import type { DType } from "../src/tensor/dtype.js";
 import { generator, type Generator } from "../src/tensor/random.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import type { Contender } from "./harness.js";
@@ -20,7 +22,7 @@ import { tf, useBackend, type TfBackend } from "./tfjs-setup.js";
 
 /** One training batch: row-major inputs, and integer labels or float targets. */
 interface Batch {
-  readonly x: Float32Array;
+  readonly x: Float32Array | Float64Array;
   readonly rows: number;
   readonly labels: Int32Array;
   readonly targets: Float32Array;
@@ -35,6 +37,8 @@ export interface WorkloadSpec {
   readonly loss: "bce" | "crossEntropy";
   readonly optimizer: "adam" | "sgd";
   readonly lr: number;
+  /** dtype of weights and inputs (tfjs has no float64: it sits out float64 workloads). */
+  readonly dtype: DType;
   /** The batch for step `t` (the same for every contender). */
   batch(t: number): Batch;
   /** All training examples, for the final accuracy, or null when accuracy is not reported. */
@@ -60,7 +64,7 @@ const noLabels = new Int32Array(0);
 /** XOR: 2-8-1, tanh, BCE with logits, Adam lr 0.05, the four points as one batch. */
 export function xorSpec(): WorkloadSpec {
   const batch: Batch = { x: Float32Array.of(0, 0, 0, 1, 1, 0, 1, 1), rows: 4, labels: noLabels, targets: Float32Array.of(0, 1, 1, 0) };
-  return { name: "xor", sizes: [2, 8, 1], hidden: "tanh", loss: "bce", optimizer: "adam", lr: 0.05, batch: () => batch, all: null, flopsPerStep: flops([2, 8, 1], 4) };
+  return { name: "xor", sizes: [2, 8, 1], hidden: "tanh", loss: "bce", optimizer: "adam", lr: 0.05, dtype: "float32", batch: () => batch, all: null, flopsPerStep: flops([2, 8, 1], 4) };
 }
 
 /** Spirals: 3 × 100 points, 2-64-64-3 ReLU, cross-entropy, Adam lr 0.01, shuffled batches of 32. */
@@ -91,18 +95,44 @@ export function spiralsSpec(seed = 1): WorkloadSpec {
     return batches[t];
   };
   const all: Batch = { x, rows: n, labels, targets: empty };
-  return { name: "spirals", sizes: [2, 64, 64, 3], hidden: "relu", loss: "crossEntropy", optimizer: "adam", lr: 0.01, batch, all, flopsPerStep: flops([2, 64, 64, 3], 32) };
+  return { name: "spirals", sizes: [2, 64, 64, 3], hidden: "relu", loss: "crossEntropy", optimizer: "adam", lr: 0.01, dtype: "float32", batch, all, flopsPerStep: flops([2, 64, 64, 3], 32) };
 }
 
-/** MLP: 784-512-512-10 ReLU, one seeded random batch of 128, cross-entropy, SGD lr 0.01. */
-export function mlpSpec(seed = 2): WorkloadSpec {
+/** The MLP of the benchmark: 784-512-512-10. */
+export const MLP_SIZES: readonly number[] = [784, 512, 512, 10];
+/** The deep MLP of the benchmark: 1024-2048-2048-1024-10. */
+export const DEEP_SIZES: readonly number[] = [1024, 2048, 2048, 1024, 10];
+
+/** Options of {@link mlpSpec}. */
+export interface MlpSpecOptions {
+  /** Rows per batch. Default 128. */
+  rows?: number;
+  /** Layer widths, input first. Default {@link MLP_SIZES}. */
+  sizes?: readonly number[];
+  /** Default float32. */
+  dtype?: DType;
+  /** Default "mlp". */
+  name?: string;
+  seed?: number;
+}
+
+/** An MLP (default 784-512-512-10) with ReLU, one seeded random batch, cross-entropy, SGD lr 0.01. */
+export function mlpSpec(options: MlpSpecOptions = {}): WorkloadSpec {
+  const { rows = 128, sizes = MLP_SIZES, dtype = "float32", name = "mlp", seed = 2 } = options;
   const rng = generator(seed);
-  const x = new Float32Array(128 * 784);
+  const x = dtype === "float64" ? new Float64Array(rows * sizes[0]) : new Float32Array(rows * sizes[0]);
   for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
-  const labels = new Int32Array(128);
-  for (let i = 0; i < labels.length; i++) labels[i] = rng.int(10);
-  const batch: Batch = { x, rows: 128, labels, targets: empty };
-  return { name: "mlp", sizes: [784, 512, 512, 10], hidden: "relu", loss: "crossEntropy", optimizer: "sgd", lr: 0.01, batch: () => batch, all: null, flopsPerStep: flops([784, 512, 512, 10], 128) };
+  const classes = sizes[sizes.length - 1];
+  const labels = new Int32Array(rows);
+  for (let i = 0; i < labels.length; i++) labels[i] = rng.int(classes);
+  const batch: Batch = { x, rows, labels, targets: empty };
+  return { name, sizes, hidden: "relu", loss: "crossEntropy", optimizer: "sgd", lr: 0.01, dtype, batch: () => batch, all: null, flopsPerStep: flops(sizes, rows) };
+}
+
+/** The request that builds `spec` in the PyTorch peer (random data of the same shapes). */
+export function torchTrainSpec(spec: WorkloadSpec): Record<string, unknown> {
+  const rows = spec.batch(0).rows;
+  return { kind: "train", sizes: spec.sizes, hidden: spec.hidden, loss: spec.loss, optimizer: spec.optimizer, lr: spec.lr, rows, dtype: spec.dtype };
 }
 
 /** The typegrad model for `spec`, seeded so tfjs can start from the same weights. */
@@ -110,7 +140,7 @@ export function typegradModel(spec: WorkloadSpec, rng: Generator = generator(7))
   const layers: Dense[] = [];
   for (let i = 1; i < spec.sizes.length; i++) {
     const last = i === spec.sizes.length - 1;
-    layers.push(new Dense(spec.sizes[i - 1], spec.sizes[i], { activation: last ? null : spec.hidden, rng }));
+    layers.push(new Dense(spec.sizes[i - 1], spec.sizes[i], { activation: last ? null : spec.hidden, rng, dtype: spec.dtype }));
   }
   return new Sequential(...layers);
 }
@@ -164,9 +194,11 @@ export async function tfjsContender(
   const biases: tf.Variable[] = [];
   for (const layer of model.children() as Dense[]) {
     const w = tf.tensor2d(layer.weight.data as Float32Array, [layer.outFeatures, layer.inFeatures]);
-    weights.push(tf.variable(tf.transpose(w)));
-    w.dispose();
-    biases.push(tf.variable(tf.tensor1d(layer.bias?.data as Float32Array)));
+    const wt = tf.transpose(w);
+    const b = tf.tensor1d(layer.bias?.data as Float32Array);
+    weights.push(tf.variable(wt));
+    biases.push(tf.variable(b));
+    for (const t of [w, wt, b]) t.dispose();
   }
   const opt = spec.optimizer === "adam" ? tf.train.adam(spec.lr) : tf.train.sgd(spec.lr);
   const classes = spec.sizes[spec.sizes.length - 1];
@@ -185,7 +217,7 @@ export async function tfjsContender(
     step() {
       const b = spec.batch(t++);
       tf.tidy(() => {
-        const x = tf.tensor2d(b.x, [b.rows, spec.sizes[0]]);
+        const x = tf.tensor2d(b.x as Float32Array, [b.rows, spec.sizes[0]]);
         const target =
           spec.loss === "bce" ? tf.tensor2d(b.targets, [b.rows, 1]) : tf.oneHot(tf.tensor1d(b.labels, "int32"), classes);
         opt.minimize(() =>
@@ -196,7 +228,7 @@ export async function tfjsContender(
     accuracy() {
       const all = spec.all;
       if (all === null) return NaN;
-      const scores = tf.tidy(() => forward(tf.tensor2d(all.x, [all.rows, spec.sizes[0]])).dataSync());
+      const scores = tf.tidy(() => forward(tf.tensor2d(all.x as Float32Array, [all.rows, spec.sizes[0]])).dataSync());
       return argmaxAccuracy(scores, all.labels, classes);
     },
     dispose() {
@@ -204,4 +236,67 @@ export async function tfjsContender(
       for (const v of [...weights, ...biases]) v.dispose();
     },
   };
+}
+
+/** Inference throughput: `predict` over `samples` inputs in batches of `batch`, one pass per step. */
+export interface PredictSpec {
+  readonly sizes: readonly number[];
+  readonly samples: number;
+  readonly batch: number;
+}
+
+function predictInputs(spec: PredictSpec): Float32Array {
+  const rng = generator(3);
+  const x = new Float32Array(spec.samples * spec.sizes[0]);
+  for (let i = 0; i < x.length; i++) x[i] = rng.uniform();
+  return x;
+}
+
+/** typegrad's inference: {@link predict} with `batchSize`. */
+export function typegradPredict(spec: PredictSpec): Contender {
+  const model = typegradModel({ ...mlpSpec({ sizes: spec.sizes }) });
+  const x = new Tensor(predictInputs(spec), [spec.samples, spec.sizes[0]]);
+  return { name: "typegrad", step: () => void predict(model, x, { batchSize: spec.batch }) };
+}
+
+/** tfjs's inference on `backend`: the forward pass batch by batch inside `tf.tidy`, read back. */
+export async function tfjsPredict(spec: PredictSpec, backend: TfBackend): Promise<Contender & { dispose(): void }> {
+  await useBackend(backend);
+  const weights: tf.Variable[] = [];
+  const biases: tf.Variable[] = [];
+  for (const layer of typegradModel(mlpSpec({ sizes: spec.sizes })).children() as Dense[]) {
+    const w = tf.tensor2d(layer.weight.data as Float32Array, [layer.outFeatures, layer.inFeatures]);
+    const wt = tf.transpose(w);
+    const b = tf.tensor1d(layer.bias?.data as Float32Array);
+    weights.push(tf.variable(wt));
+    biases.push(tf.variable(b));
+    for (const t of [w, wt, b]) t.dispose();
+  }
+  const all = predictInputs(spec);
+  const inputs = spec.sizes[0];
+  return {
+    name: `tfjs-${backend}`,
+    enter: () => useBackend(backend),
+    step() {
+      for (let start = 0; start < spec.samples; start += spec.batch) {
+        const rows = Math.min(spec.batch, spec.samples - start);
+        tf.tidy(() => {
+          let h: tf.Tensor2D = tf.tensor2d(all.subarray(start * inputs, (start + rows) * inputs), [rows, inputs]);
+          for (let i = 0; i < weights.length; i++) {
+            h = tf.add(tf.matMul(h, weights[i]), biases[i]);
+            if (i < weights.length - 1) h = tf.relu(h);
+          }
+          return h.dataSync();
+        });
+      }
+    },
+    dispose() {
+      for (const v of [...weights, ...biases]) v.dispose();
+    },
+  };
+}
+
+/** The request that builds `spec` in the PyTorch peer. */
+export function torchPredictSpec(spec: PredictSpec): Record<string, unknown> {
+  return { kind: "predict", sizes: spec.sizes, hidden: "relu", samples: spec.samples, batch: spec.batch };
 }

@@ -3,13 +3,15 @@
 // `npm ci` here); in a consumer's project the tarball already holds dist/, and npm would
 // list a `prepare` script among the install scripts to approve (and warn). So:
 //
-//   prepack:  node scripts/pack-manifest.mjs strip    saves package.json, writes it without "scripts"
+//   prepack:  npm run build && node scripts/pack-manifest.mjs strip
+//             builds dist/ (npm reads the manifest after prepack, so it would not run the
+//             stripped `prepare`), saves package.json, writes it without "scripts"
 //   postpack: node scripts/pack-manifest.mjs restore  puts the saved package.json back
 //
 // `strip` first restores a copy left behind by an interrupted pack, so the repository's
 // package.json is never lost.
 
-import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -20,6 +22,7 @@ const saved = join(root, "build", "package.json.before-pack");
 const command = process.argv[2];
 if (command === "strip") {
   if (existsSync(saved)) renameSync(saved, manifest);
+  mkdirSync(dirname(saved), { recursive: true }); // npm runs prepack before prepare, which makes build/
   copyFileSync(manifest, saved);
   const text = readFileSync(manifest, "utf8");
   const pkg = JSON.parse(text);

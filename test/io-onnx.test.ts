@@ -40,7 +40,7 @@ import {
 } from "../src/index.js";
 import { exportOnnx, type OnnxExportOptions } from "../src/io/onnx-export.js";
 import { saveOnnx } from "../src/io/onnx-file.js";
-import { decodeOnnxModel } from "../src/io/onnx-proto.js";
+import { decodeOnnxModel } from "./helpers/onnx-protobufjs.js";
 
 // onnxruntime-web is the independent oracle: it loads its wasm from node_modules (no network).
 ort.env.wasm.numThreads = 1;

@@ -105,9 +105,11 @@ function geluModule(m: GELU, x: OnnxValue, ctx: EmitContext): string {
 
 /**
  * The activation modules typegrad can export, each with the ONNX nodes computing it.
- * Matched by class, and only while the module's `forward` is the class's own.
+ * Matched by class, and only while the module's `forward` is the class's own. Built on first
+ * use, so that a bundle which never exports ONNX leaves all of this out (no top-level call).
  */
-const RULES: readonly Rule[] = [
+let rules: readonly Rule[] | null = null;
+const activationRules = (): readonly Rule[] => (rules ??= [
   rule(Identity, (_m, x) => x.name),
   rule(ReLU, (_m, x, { g, path }) => g.node("Relu", [x.name], path)),
   rule(LeakyReLU, (m, x, { g, path }) => g.node("LeakyRelu", [x.name], path, { alpha: { float: m.negativeSlope } })),
@@ -141,7 +143,7 @@ const RULES: readonly Rule[] = [
   }),
   rule(Softmax, (m, x, ctx) => ctx.g.node("Softmax", [x.name], ctx.path, { axis: { int: checkAxis(m.axis, x, ctx) } })),
   rule(LogSoftmax, (m, x, ctx) => ctx.g.node("LogSoftmax", [x.name], ctx.path, { axis: { int: checkAxis(m.axis, x, ctx) } })),
-];
+]);
 
 /**
  * @internal Emits the nodes of an activation module and returns the output value's name,
@@ -149,7 +151,7 @@ const RULES: readonly Rule[] = [
  * unchanged by every activation.
  */
 export function emitActivation(m: Module, x: OnnxValue, ctx: EmitContext): string | null {
-  for (const r of RULES) {
+  for (const r of activationRules()) {
     const y = r(m, x, ctx);
     if (y !== null) return y;
   }

@@ -1,5 +1,3 @@
-import protobuf from "protobufjs/light.js";
-
 /**
  * The subset of the ONNX protobuf schema (`onnx.proto`, syntax proto2) that typegrad's
  * exporter writes, with the field numbers of the ONNX IR specification. Messages and
@@ -7,8 +5,11 @@ import protobuf from "protobufjs/light.js";
  * types, external data) are left out; a reader that knows the full schema reads these
  * bytes unchanged.
  *
- * Encoding uses protobufjs's reflection API; repeated scalars are written unpacked, as
- * proto2 declares them (every protobuf parser accepts both forms).
+ * The encoder below writes the protobuf wire format directly (about a hundred lines, and no
+ * dependency, so the package stays small and bundles anywhere): fields in field-number order,
+ * a field present in the object is written even when it holds its default (proto2), and
+ * repeated scalars are unpacked, as proto2 declares them. The bytes are those protobufjs
+ * writes for the same object (test/io-onnx-proto.test.ts compares them).
  */
 
 /** `TensorProto.DataType` values typegrad uses. */
@@ -78,127 +79,164 @@ export interface OnnxModel {
   metadataProps?: { key: string; value: string }[];
 }
 
-type FieldJson = { type: string; id: number; rule?: "repeated"; options?: { packed: boolean } };
+/** Protobuf wire types. */
+const VARINT = 0;
+const FIXED32 = 5;
+const LENGTH = 2;
 
-const unpacked = { packed: false };
+let utf8: { encode(text: string): Uint8Array } | null = null; // made on first use: no top-level call, for tree-shaking
 
-/** The schema subset, message by message, as protobufjs field JSON (camelCase names, ONNX field numbers). */
-const MESSAGES: Record<string, Record<string, FieldJson>> = {
-  ModelProto: {
-    irVersion: { type: "int64", id: 1 },
-    producerName: { type: "string", id: 2 },
-    producerVersion: { type: "string", id: 3 },
-    domain: { type: "string", id: 4 },
-    modelVersion: { type: "int64", id: 5 },
-    docString: { type: "string", id: 6 },
-    graph: { type: "GraphProto", id: 7 },
-    opsetImport: { type: "OperatorSetIdProto", id: 8, rule: "repeated" },
-    metadataProps: { type: "StringStringEntryProto", id: 14, rule: "repeated" },
-  },
-  OperatorSetIdProto: {
-    domain: { type: "string", id: 1 },
-    version: { type: "int64", id: 2 },
-  },
-  StringStringEntryProto: {
-    key: { type: "string", id: 1 },
-    value: { type: "string", id: 2 },
-  },
-  GraphProto: {
-    node: { type: "NodeProto", id: 1, rule: "repeated" },
-    name: { type: "string", id: 2 },
-    initializer: { type: "TensorProto", id: 5, rule: "repeated" },
-    docString: { type: "string", id: 10 },
-    input: { type: "ValueInfoProto", id: 11, rule: "repeated" },
-    output: { type: "ValueInfoProto", id: 12, rule: "repeated" },
-    valueInfo: { type: "ValueInfoProto", id: 13, rule: "repeated" },
-  },
-  NodeProto: {
-    input: { type: "string", id: 1, rule: "repeated" },
-    output: { type: "string", id: 2, rule: "repeated" },
-    name: { type: "string", id: 3 },
-    opType: { type: "string", id: 4 },
-    attribute: { type: "AttributeProto", id: 5, rule: "repeated" },
-    docString: { type: "string", id: 6 },
-    domain: { type: "string", id: 7 },
-  },
-  AttributeProto: {
-    name: { type: "string", id: 1 },
-    f: { type: "float", id: 2 },
-    i: { type: "int64", id: 3 },
-    s: { type: "bytes", id: 4 },
-    floats: { type: "float", id: 7, rule: "repeated", options: unpacked },
-    ints: { type: "int64", id: 8, rule: "repeated", options: unpacked },
-    docString: { type: "string", id: 13 },
-    type: { type: "int32", id: 20 },
-  },
-  TensorProto: {
-    dims: { type: "int64", id: 1, rule: "repeated", options: unpacked },
-    dataType: { type: "int32", id: 2 },
-    name: { type: "string", id: 8 },
-    rawData: { type: "bytes", id: 9 },
-    docString: { type: "string", id: 12 },
-  },
-  ValueInfoProto: {
-    name: { type: "string", id: 1 },
-    type: { type: "TypeProto", id: 2 },
-    docString: { type: "string", id: 3 },
-  },
-  TypeProto: {
-    tensorType: { type: "TypeProtoTensor", id: 1 },
-    denotation: { type: "string", id: 6 },
-  },
-  // TypeProto.Tensor, flattened to one level (nesting changes no byte on the wire).
-  TypeProtoTensor: {
-    elemType: { type: "int32", id: 1 },
-    shape: { type: "TensorShapeProto", id: 2 },
-  },
-  TensorShapeProto: {
-    dim: { type: "TensorShapeDimension", id: 1, rule: "repeated" },
-  },
-  // TensorShapeProto.Dimension: `oneof value { dim_value = 1; dim_param = 2 }`.
-  TensorShapeDimension: {
-    dimValue: { type: "int64", id: 1 },
-    dimParam: { type: "string", id: 2 },
-    denotation: { type: "string", id: 3 },
-  },
-};
+/** A growable byte buffer with the protobuf primitives. */
+class ProtoWriter {
+  #bytes = new Uint8Array(256);
+  #length = 0;
 
-let modelType: protobuf.Type | null = null;
-
-/** The `ModelProto` type, built on first use (no work at import time). */
-function modelProto(): protobuf.Type {
-  if (modelType === null) {
-    const nested: Record<string, object> = {};
-    for (const [name, fields] of Object.entries(MESSAGES)) {
-      const json: { fields: Record<string, FieldJson>; edition: string; oneofs?: object } = { fields, edition: "proto2" };
-      if (name === "TensorShapeDimension") json.oneofs = { value: { oneof: ["dimValue", "dimParam"] } };
-      nested[name] = json;
-    }
-    const root = protobuf.Root.fromJSON({ nested: { onnx: { nested } } } as protobuf.INamespace);
-    modelType = root.lookupType("onnx.ModelProto");
+  #reserve(n: number): void {
+    if (this.#length + n <= this.#bytes.length) return;
+    const grown = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + n));
+    grown.set(this.#bytes.subarray(0, this.#length));
+    this.#bytes = grown;
   }
-  return modelType;
+
+  #byte(b: number): void {
+    this.#reserve(1);
+    this.#bytes[this.#length++] = b;
+  }
+
+  #tag(field: number, wire: number): void {
+    this.#varint(BigInt(field * 8 + wire));
+  }
+
+  /** An unsigned varint of the low 64 bits of `value` (negative int32/int64 take ten bytes, two's complement). */
+  #varint(value: bigint): void {
+    let v = BigInt.asUintN(64, value);
+    while (v >= 0x80n) {
+      this.#byte(Number(v & 0x7fn) | 0x80);
+      v >>= 7n;
+    }
+    this.#byte(Number(v));
+  }
+
+  /** An int32/int64 field from a JavaScript integer. */
+  int(field: number, value: number | undefined): void {
+    if (value === undefined) return;
+    if (!Number.isSafeInteger(value)) throw new Error(`encodeOnnxModel: field ${field} must be an integer, got ${value}`);
+    this.#tag(field, VARINT);
+    this.#varint(BigInt(value));
+  }
+
+  float(field: number, value: number | undefined): void {
+    if (value === undefined) return;
+    this.#tag(field, FIXED32);
+    this.#reserve(4);
+    new DataView(this.#bytes.buffer).setFloat32(this.#length, value, true);
+    this.#length += 4;
+  }
+
+  bytes(field: number, value: Uint8Array | undefined): void {
+    if (value === undefined) return;
+    this.#tag(field, LENGTH);
+    this.#varint(BigInt(value.length));
+    this.#reserve(value.length);
+    this.#bytes.set(value, this.#length);
+    this.#length += value.length;
+  }
+
+  string(field: number, value: string | undefined): void {
+    if (value !== undefined) this.bytes(field, (utf8 ??= new TextEncoder()).encode(value));
+  }
+
+  /** An embedded message, written by `write` into a writer of its own. */
+  message<T>(field: number, value: T | undefined, write: (w: ProtoWriter, value: T) => void): void {
+    if (value === undefined) return;
+    const inner = new ProtoWriter();
+    write(inner, value);
+    this.bytes(field, inner.finish());
+  }
+
+  finish(): Uint8Array {
+    return this.#bytes.slice(0, this.#length);
+  }
+}
+
+// One function per message, fields in field-number order (ONNX IR numbers, onnx.proto).
+
+function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
+  for (const d of t.dims) w.int(1, d);
+  w.int(2, t.dataType);
+  w.string(8, t.name);
+  w.bytes(9, t.rawData);
+}
+
+function writeAttribute(w: ProtoWriter, a: OnnxAttribute): void {
+  w.string(1, a.name);
+  w.float(2, a.f);
+  w.int(3, a.i);
+  w.bytes(4, a.s);
+  for (const f of a.floats ?? []) w.float(7, f);
+  for (const i of a.ints ?? []) w.int(8, i);
+  w.int(20, a.type);
+}
+
+function writeNode(w: ProtoWriter, n: OnnxNode): void {
+  for (const input of n.input) w.string(1, input);
+  for (const output of n.output) w.string(2, output);
+  w.string(3, n.name);
+  w.string(4, n.opType);
+  for (const a of n.attribute) w.message(5, a, writeAttribute);
+  w.string(7, n.domain);
+}
+
+function writeDim(w: ProtoWriter, d: OnnxDim): void {
+  if ("dimValue" in d) w.int(1, d.dimValue);
+  else w.string(2, d.dimParam);
+}
+
+function writeValueInfo(w: ProtoWriter, v: OnnxValueInfo): void {
+  w.string(1, v.name);
+  w.message(2, v.type, (typeWriter, type) =>
+    typeWriter.message(1, type.tensorType, (tensorWriter, tensor) => {
+      tensorWriter.int(1, tensor.elemType);
+      tensorWriter.message(2, tensor.shape, (shapeWriter, shape) => {
+        for (const d of shape.dim) shapeWriter.message(1, d, writeDim);
+      });
+    }),
+  );
+}
+
+function writeGraph(w: ProtoWriter, g: OnnxGraph): void {
+  for (const n of g.node) w.message(1, n, writeNode);
+  w.string(2, g.name);
+  for (const t of g.initializer) w.message(5, t, writeTensor);
+  w.string(10, g.docString);
+  for (const v of g.input) w.message(11, v, writeValueInfo);
+  for (const v of g.output) w.message(12, v, writeValueInfo);
 }
 
 /**
  * Serialises an ONNX model to protobuf bytes (the content of a `.onnx` file), as a plain
  * `Uint8Array` that owns its buffer.
  *
- * @throws Error when a field has a value of the wrong type (protobufjs's verification)
+ * @throws Error when an integer field holds a non-integer
  */
 export function encodeOnnxModel(model: OnnxModel): Uint8Array {
-  const type = modelProto();
-  const problem = type.verify(model);
-  if (problem !== null) throw new Error(`encodeOnnxModel: ${problem}`);
-  // A copy: in Node, protobufjs returns a Buffer that may be a view into a shared pool.
-  return new Uint8Array(type.encode(type.fromObject(model)).finish());
-}
-
-/**
- * Parses the subset of an ONNX model typegrad writes (fields outside the subset are
- * skipped). Int64 values come back as numbers. For tests and inspection.
- */
-export function decodeOnnxModel(bytes: Uint8Array): OnnxModel {
-  const type = modelProto();
-  return type.toObject(type.decode(bytes), { longs: Number, bytes: Uint8Array, defaults: false, arrays: true }) as OnnxModel;
+  const w = new ProtoWriter();
+  w.int(1, model.irVersion);
+  w.string(2, model.producerName);
+  w.string(3, model.producerVersion);
+  w.string(6, model.docString);
+  w.message(7, model.graph, writeGraph);
+  for (const o of model.opsetImport) {
+    w.message(8, o, (opset, value) => {
+      opset.string(1, value.domain);
+      opset.int(2, value.version);
+    });
+  }
+  for (const p of model.metadataProps ?? []) {
+    w.message(14, p, (entry, value) => {
+      entry.string(1, value.key);
+      entry.string(2, value.value);
+    });
+  }
+  return w.finish();
 }
