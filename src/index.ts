@@ -42,6 +42,12 @@ export { broadcastTo, concat, indexSelect, permute, reshape, slice, stack, trans
 export { linear, matmul } from "./autograd/ops/matmul.js";
 export { logSoftmax, softmax } from "./autograd/ops/softmax.js";
 export { cast } from "./autograd/ops/cast.js";
+export { cos, expm1, log1p, sin, square } from "./autograd/ops/unary.js";
+export { argmin, min, std, variance, type Axes, type VarianceOptions } from "./autograd/ops/reduce.js";
+export { clone, flatten, squeeze, unsqueeze, view } from "./autograd/ops/shape.js";
+export { gather, scatterAdd } from "./autograd/ops/gather.js";
+export { add_, copy_, div_, fill_, mul_, sub_, zero_, type AddInPlaceOptions } from "./autograd/ops/inplace.js";
+export { oneHot, type OneHotOptions } from "./tensor/one-hot.js";
 export { indexAdd, sumTo } from "./autograd/ops/shape.js";
 export { gradgradcheck, type GradgradcheckOptions } from "./autograd/gradcheck.js";
 export { gradOf, type GradOptions } from "./autograd/grad.js";
@@ -124,7 +130,7 @@ export { type Labels } from "./losses/labels.js";
 export { mseLoss } from "./losses/mse.js";
 export { bceWithLogitsLoss, type BCEWithLogitsOptions } from "./losses/bce-with-logits.js";
 export { crossEntropyLoss, type CrossEntropyOptions } from "./losses/cross-entropy.js";
-export { nllLoss } from "./losses/nll.js";
+export { nllLoss, type NLLOptions } from "./losses/nll.js";
 export { huberLoss, type HuberLossOptions } from "./losses/huber.js";
 
 // Optimisers and schedules

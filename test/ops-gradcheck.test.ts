@@ -7,6 +7,7 @@ import * as reduceOps from "../src/autograd/ops/reduce.js";
 import * as shapeOps from "../src/autograd/ops/shape.js";
 import * as softmaxOps from "../src/autograd/ops/softmax.js";
 import * as unaryOps from "../src/autograd/ops/unary.js";
+import * as gatherOps from "../src/autograd/ops/gather.js";
 import { linearFused } from "../src/autograd/ops/linear-fused.js";
 import { batchNorm, layerNorm } from "../src/autograd/ops/normalization.js";
 import { sigmoidEpilogue, tanhEpilogue } from "../src/activations/basic.js";
@@ -20,9 +21,10 @@ import { randomTensor } from "./helpers/index.js";
 const {
   add, sub, mul, div, maximum, minimum,
 } = binaryOps;
-const { neg, exp, log, sqrt, abs, pow, clamp } = unaryOps;
-const { sum, mean, max } = reduceOps;
-const { reshape, permute, transpose, broadcastTo, indexSelect, slice, concat, stack } = shapeOps;
+const { neg, exp, log, sqrt, abs, pow, clamp, sin, cos, square, log1p, expm1 } = unaryOps;
+const { sum, mean, max, min, variance, std } = reduceOps;
+const { reshape, permute, transpose, broadcastTo, indexSelect, slice, concat, stack, unsqueeze, squeeze, flatten, view, clone } = shapeOps;
+const { gather, scatterAdd } = gatherOps;
 const { matmul, linear } = matmulOps;
 const { softmax, logSoftmax } = softmaxOps;
 const { where } = compareOps;
@@ -85,15 +87,19 @@ const cases: Record<string, Case[]> = {
     ["sum all", (x) => sum(x), () => [r([2, 3, 4], 13)]],
     ["sum axis 1", (x) => sum(x, 1), () => [r([2, 3, 4], 14)]],
     ["sum axis -1 keepDims", (x) => sum(x, -1, { keepDims: true }), () => [r([2, 3, 4], 15)]],
+    ["sum axes [0, 1]", (x) => sum(x, [0, 1]), () => [r([2, 3, 4], 94)]],
+    ["sum axes [0, 2] (not consecutive) keepDims", (x) => sum(x, [0, 2], { keepDims: true }), () => [r([2, 3, 4], 95)]],
   ],
   mean: [
     ["mean all", (x) => mean(x), () => [r([2, 3], 16)]],
     ["mean axis 0", (x) => mean(x, 0), () => [r([4, 3], 17)]],
+    ["mean axes [2, 0]", (x) => mean(x, [2, 0]), () => [r([2, 3, 4], 96)]],
   ],
   max: [
     ["max all", (x) => max(x), () => [distinct([2, 3], 18)]],
     ["max axis 1", (x) => max(x, 1), () => [distinct([3, 4, 2], 19)]],
     ["max axis 0 keepDims", (x) => max(x, 0, { keepDims: true }), () => [distinct([3, 4], 20)]],
+    ["max axes [1, 2]", (x) => max(x, [1, 2]), () => [distinct([2, 3, 2], 97)]],
   ],
   reshape: [["reshape", (x) => reshape(x, [3, -1]), () => [r([2, 3, 2], 21)]]],
   permute: [["permute", (x) => permute(x, [2, 0, 1]), () => [r([2, 3, 4], 22)]]],
@@ -116,6 +122,11 @@ const cases: Record<string, Case[]> = {
     ["matmul shared 2-D by 3-D", matmul, () => [r([3, 4], 39), r([2, 4, 2], 40)]],
     ["matmul batch of 1 broadcast (left)", matmul, () => [r([1, 3, 4], 51), r([2, 4, 2], 52)]],
     ["matmul batch of 1 broadcast (right)", matmul, () => [r([2, 3, 4], 53), r([1, 4, 2], 54)]],
+    ["matmul dot [k]·[k]", matmul, () => [r([4], 100), r([4], 101)]],
+    ["matmul matrix-vector [m,k]·[k]", matmul, () => [r([3, 4], 102), r([4], 103)]],
+    ["matmul vector-matrix [k]·[k,n]", matmul, () => [r([4], 104), r([4, 2], 105)]],
+    ["matmul batched by vector [b,m,k]·[k]", matmul, () => [r([2, 3, 4], 106), r([4], 107)]],
+    ["matmul vector by batched [k]·[b,k,n]", matmul, () => [r([4], 108), r([2, 4, 3], 109)]],
   ],
   linear: [
     ["linear with bias", (x, w, b) => linear(x, w, b), () => [r([4, 3], 41), r([2, 3], 42), r([2], 43)]],
@@ -133,6 +144,38 @@ const cases: Record<string, Case[]> = {
   logSoftmax: [
     ["logSoftmax last axis", (x) => logSoftmax(x), () => [r([3, 4], 48)]],
     ["logSoftmax axis 1", (x) => logSoftmax(x, 1), () => [r([2, 3, 2], 49)]],
+  ],
+  sin: [["sin", sin, () => [r([2, 3], 70, { low: -4, high: 4 })]]],
+  cos: [["cos", cos, () => [r([2, 3], 71, { low: -4, high: 4 })]]],
+  square: [["square", square, () => [r([2, 3], 72)]]],
+  log1p: [["log1p", log1p, () => [r([2, 3], 73, { low: -0.9, high: 3 })]]],
+  expm1: [["expm1", expm1, () => [r([2, 3], 74)]]],
+  min: [
+    ["min all", (x) => min(x), () => [distinct([2, 3], 75)]],
+    ["min axis 1", (x) => min(x, 1), () => [distinct([3, 4, 2], 76)]],
+    ["min axes [0, 2] keepDims", (x) => min(x, [0, 2], { keepDims: true }), () => [distinct([3, 2, 4], 77)]],
+  ],
+  variance: [
+    ["var all (unbiased)", (x) => variance(x), () => [r([2, 3], 78)]],
+    ["var axis 1, correction 0", (x) => variance(x, 1, { correction: 0 }), () => [r([3, 4], 79)]],
+    ["var axes [0, 2] keepDims", (x) => variance(x, [0, 2], { keepDims: true }), () => [r([3, 2, 4], 80)]],
+  ],
+  std: [
+    ["std all", (x) => std(x), () => [r([2, 3], 81)]],
+    ["std axes [-1, 0]", (x) => std(x, [-1, 0]), () => [r([2, 3, 4], 82)]],
+  ],
+  unsqueeze: [["unsqueeze -1", (x) => unsqueeze(x, -1), () => [r([2, 3], 83)]]],
+  squeeze: [["squeeze axis 1", (x) => squeeze(x, 1), () => [r([2, 1, 3, 1], 84)]]],
+  flatten: [["flatten 1..2", (x) => flatten(x, 1, 2), () => [r([2, 3, 2, 2], 85)]]],
+  view: [["view", (x) => view(x, [-1, 2]), () => [r([2, 3, 2], 86)]]],
+  clone: [["clone", clone, () => [r([2, 3], 87)]]],
+  gather: [
+    ["gather axis 1, repeated indices", (x) => gather(x, 1, new Tensor(new Float64Array([0, 2, 2, 1, 0, 0]), [2, 3])), () => [r([2, 4], 88)]],
+    ["gather axis 0, smaller index", (x) => gather(x, 0, new Tensor(new Float64Array([2, 0]), [1, 2])), () => [r([3, 3], 89)]],
+  ],
+  scatterAdd: [
+    ["scatterAdd axis 1, repeated indices", (x, s) => scatterAdd(x, 1, new Tensor(new Float64Array([0, 2, 2, 1]), [2, 2]), s), () => [r([2, 3], 90), r([2, 2], 91)]],
+    ["scatterAdd axis 0", (x, s) => scatterAdd(x, 0, new Tensor(new Float64Array([1, 1, 0]), [1, 3]), s), () => [r([2, 3], 92), r([1, 3], 93)]],
   ],
   cast: [["cast float32 → float64 round trip", (x) => cast(cast(x, "float32"), "float64"), () => [r([3], 50)]]],
   sumTo: [
@@ -157,7 +200,11 @@ const cases: Record<string, Case[]> = {
 };
 
 /** Exported functions that are deliberately not differentiable. */
-const NOT_DIFFERENTIABLE = new Set(["gt", "ge", "lt", "le", "eq", "ne", "argmax"]);
+const NOT_DIFFERENTIABLE = new Set([
+  "gt", "ge", "lt", "le", "eq", "ne", "argmax", "argmin",
+  // In-place ops record no graph (src/autograd/ops/inplace.ts); test/inplace.test.ts covers them.
+  "add_", "sub_", "mul_", "div_", "fill_", "zero_", "copy_",
+]);
 
 describe("float64 gradcheck of every differentiable op", () => {
   for (const [name, list] of Object.entries(cases)) {

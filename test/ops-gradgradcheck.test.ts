@@ -12,7 +12,11 @@ import { where } from "../src/autograd/ops/compare.js";
 import { linearFused } from "../src/autograd/ops/linear-fused.js";
 import { batchNorm, layerNorm } from "../src/autograd/ops/normalization.js";
 import { linear, matmul } from "../src/autograd/ops/matmul.js";
-import { max, mean, sum } from "../src/autograd/ops/reduce.js";
+import { max, mean, min, std, sum, variance } from "../src/autograd/ops/reduce.js";
+import { gather, scatterAdd } from "../src/autograd/ops/gather.js";
+import { clone, flatten, squeeze, unsqueeze, view } from "../src/autograd/ops/shape.js";
+import { cos, expm1, log1p, sin, square } from "../src/autograd/ops/unary.js";
+import { Tensor as TensorClass } from "../src/tensor/tensor.js";
 import { broadcastTo, concat, indexAdd, indexSelect, permute, reshape, slice, stack, sumTo, transpose } from "../src/autograd/ops/shape.js";
 import { logSoftmax, softmax } from "../src/autograd/ops/softmax.js";
 import { abs, clamp, exp, log, neg, pow, sqrt } from "../src/autograd/ops/unary.js";
@@ -72,6 +76,8 @@ const cases: Record<string, Case[]> = {
     ["sum all", sq((x) => sum(x)), () => [r([2, 3, 4], 13)]],
     ["sum axis 1", sq((x) => sum(x, 1)), () => [r([2, 3, 4], 14)]],
     ["sum axis -1 keepDims", sq((x) => sum(x, -1, { keepDims: true })), () => [r([2, 3, 4], 15)]],
+    ["sum axes [0, 2] (not consecutive)", sq((x) => sum(x, [0, 2])), () => [r([2, 3, 4], 95)]],
+    ["mean axes [1, 2]", sq((x) => mean(x, [1, 2])), () => [r([2, 3, 4], 96)]],
   ],
   mean: [
     ["mean all", sq((x) => mean(x)), () => [r([2, 3], 16)]],
@@ -81,6 +87,7 @@ const cases: Record<string, Case[]> = {
     ["max all", sq((x) => max(x)), () => [distinct([2, 3], 18)]],
     ["max axis 1", sq((x) => max(x, 1)), () => [distinct([3, 4, 2], 19)]],
     ["max axis 0 keepDims", sq((x) => max(x, 0, { keepDims: true })), () => [distinct([3, 4], 20)]],
+    ["max axes [1, 2]", sq((x) => max(x, [1, 2])), () => [distinct([2, 3, 2], 97)]],
   ],
   reshape: [["reshape", sq((x) => reshape(x, [3, -1])), () => [r([2, 3, 2], 21)]]],
   permute: [["permute", sq((x) => permute(x, [2, 0, 1])), () => [r([2, 3, 4], 22)]]],
@@ -101,6 +108,9 @@ const cases: Record<string, Case[]> = {
     ["matmul 3-D by shared 2-D", matmul, () => [r([2, 3, 4], 37), r([4, 2], 38)]],
     ["matmul shared 2-D by 3-D", matmul, () => [r([3, 4], 39), r([2, 4, 2], 40)]],
     ["matmul batch of 1 broadcast", matmul, () => [r([1, 3, 4], 51), r([2, 4, 2], 52)]],
+    ["matmul dot [k]·[k]", matmul, () => [r([4], 100), r([4], 101)]],
+    ["matmul matrix-vector", matmul, () => [r([3, 4], 102), r([4], 103)]],
+    ["matmul vector by batched", matmul, () => [r([4], 108), r([2, 4, 3], 109)]],
   ],
   linear: [
     ["linear with bias", sq((x, w, b) => linear(x, w, b)), () => [r([4, 3], 41), r([2, 3], 42), r([2], 43)]],
@@ -119,6 +129,27 @@ const cases: Record<string, Case[]> = {
     ["logSoftmax last axis", (x) => logSoftmax(x), () => [r([3, 4], 48)]],
     ["logSoftmax axis 1", (x) => logSoftmax(x, 1), () => [r([2, 3, 2], 49)]],
   ],
+  sin: [["sin", sin, () => [r([2, 3], 70, { low: -4, high: 4 })]]],
+  cos: [["cos", cos, () => [r([2, 3], 71, { low: -4, high: 4 })]]],
+  square: [["square", square, () => [r([2, 3], 72)]]],
+  log1p: [["log1p", log1p, () => [r([2, 3], 73, { low: -0.7, high: 3 })]]],
+  expm1: [["expm1", expm1, () => [r([2, 3], 74)]]],
+  min: [
+    ["min all", sq((x) => min(x)), () => [distinct([2, 3], 75)]],
+    ["min axes [0, 2] keepDims", sq((x) => min(x, [0, 2], { keepDims: true })), () => [distinct([3, 2, 4], 77)]],
+  ],
+  variance: [
+    ["var all", (x) => variance(x), () => [r([2, 3], 78)]],
+    ["var axes [0, 2], correction 0", (x) => variance(x, [0, 2], { correction: 0 }), () => [r([3, 2, 4], 80)]],
+  ],
+  std: [["std axis 1", (x) => std(x, 1), () => [r([3, 4], 81)]]],
+  unsqueeze: [["unsqueeze", sq((x) => unsqueeze(x, 1)), () => [r([2, 3], 83)]]],
+  squeeze: [["squeeze", sq((x) => squeeze(x)), () => [r([2, 1, 3], 84)]]],
+  flatten: [["flatten", sq((x) => flatten(x, 1)), () => [r([2, 3, 2], 85)]]],
+  view: [["view", sq((x) => view(x, [3, 2])), () => [r([2, 3], 86)]]],
+  clone: [["clone", sq(clone), () => [r([2, 3], 87)]]],
+  gather: [["gather axis 1, repeated", sq((x) => gather(x, 1, new TensorClass(new Float64Array([0, 2, 2, 1, 0, 0]), [2, 3]))), () => [r([2, 4], 88)]]],
+  scatterAdd: [["scatterAdd axis 1, repeated", sq((x, s) => scatterAdd(x, 1, new TensorClass(new Float64Array([0, 2, 2, 1]), [2, 2]), s)), () => [r([2, 3], 90), r([2, 2], 91)]]],
   cast: [["cast float64 → float64 (identity)", sq((x) => cast(x, "float64")), () => [r([3], 50)]]],
   layerNorm: [
     ["layerNorm [3,4] with weight and bias", sq((x, w, b) => layerNorm(x, [4], w, b)), () => [r([3, 4], 66), r([4], 67), r([4], 68)]],
@@ -136,7 +167,11 @@ const cases: Record<string, Case[]> = {
 };
 
 /** Exported functions that are deliberately not differentiable. */
-const NOT_DIFFERENTIABLE = new Set(["gt", "ge", "lt", "le", "eq", "ne", "argmax"]);
+const NOT_DIFFERENTIABLE = new Set([
+  "gt", "ge", "lt", "le", "eq", "ne", "argmax", "argmin",
+  // In-place ops record no graph (src/autograd/ops/inplace.ts).
+  "add_", "sub_", "mul_", "div_", "fill_", "zero_", "copy_",
+]);
 
 describe("float64 gradgradcheck of every differentiable op", () => {
   for (const list of Object.values(cases)) {

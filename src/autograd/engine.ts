@@ -2,7 +2,8 @@ import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { backwardCreateGraph } from "./grad.js";
-import type { AccumulatingBackwardFn } from "./node.js";
+import type { AccumulatingBackwardFn, GradNode } from "./node.js";
+import { lastInPlaceOp, versionOf } from "./version.js";
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
@@ -87,6 +88,7 @@ export function backward(root: Tensor, gradient?: Tensor | null, options: Backwa
       continue;
     }
     if (grad !== undefined) {
+      checkVersions(tensor, node);
       const inputs = node.inputs;
       const needs = inputs.map((t) => t.requiresGrad);
       const into = accumulationTargets(inputs, needs, leafUses, grad);
@@ -166,6 +168,28 @@ function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {
   } else {
     const acc = leaf.grad.data;
     for (let j = 0; j < acc.length; j++) acc[j] += grad[j];
+  }
+}
+
+/**
+ * @throws Error naming the op and the in-place op when an input or the output of `node`
+ *   was changed in place after the node was recorded (its backward would read the new values)
+ */
+export function checkVersions(output: Tensor, node: GradNode): void {
+  const saved = node.versions;
+  if (saved === undefined) return;
+  const n = node.inputs.length;
+  for (let k = 0; k <= n; k++) {
+    const t = k < n ? node.inputs[k] : output;
+    const now = versionOf(t.data);
+    if (now !== saved[k]) {
+      const which = k < n ? `input ${k}` : "output";
+      throw new Error(
+        `backward: ${node.op}'s ${which} (shape ${formatShape(t.shape)}) was modified in place by ${lastInPlaceOp(t.data) ?? "an in-place op"} ` +
+          `after ${node.op} recorded it (version ${now}, expected ${saved[k]}), so ${node.op}'s gradient cannot be computed; ` +
+          "use the out-of-place op (add instead of add_, …), or make the change after backward()",
+      );
+    }
   }
 }
 

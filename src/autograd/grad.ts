@@ -1,7 +1,7 @@
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
-import { checkNotFreed, topologicalOrderOf } from "./engine.js";
+import { checkNotFreed, checkVersions, topologicalOrderOf } from "./engine.js";
 import { enableGrad, noGrad } from "./grad-mode.js";
 import type { GradNode, GraphBackwardFn } from "./node.js";
 import { add } from "./ops/binary.js";
@@ -180,6 +180,7 @@ function runBackward(
       continue;
     }
     if (grad !== undefined) {
+      checkVersions(tensor, node);
       const inputs = node.inputs;
       const needs = inputs.map((t) => t.requiresGrad && (needed === null || needed.has(t)));
       let inputGrads: readonly (Tensor | null)[];

@@ -2,6 +2,7 @@ import type { DType, TypedArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
+import { versionOf } from "./version.js";
 
 /**
  * Given dL/d(output), returns dL/d(input) for each input, in order, each with the
@@ -41,6 +42,11 @@ export interface GradNode {
   readonly inputs: readonly Tensor[];
   readonly backward: BackwardFn;
   /**
+   * Storage versions (see `version.ts`) of each input, then of the output, when the node was
+   * recorded; `backward()` refuses to run this node if one changed since.
+   */
+  readonly versions?: readonly number[];
+  /**
    * The differentiable form of `backward`, or undefined when the op has none; then
    * `createGraph` through this node throws (see `missingGraphBackward`), naming `op`.
    */
@@ -76,10 +82,11 @@ export function record(
       }
     }
   }
-  return new Tensor(data, shape, {
-    requiresGrad,
-    node: requiresGrad ? { op, inputs, backward, graphBackward, graphHint } : null,
-  });
+  if (!requiresGrad) return new Tensor(data, shape);
+  const versions = new Array<number>(inputs.length + 1);
+  for (let k = 0; k < inputs.length; k++) versions[k] = versionOf(inputs[k].data);
+  versions[inputs.length] = versionOf(data);
+  return new Tensor(data, shape, { requiresGrad, node: { op, inputs, backward, graphBackward, graphHint, versions } });
 }
 
 /**

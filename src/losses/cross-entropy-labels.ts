@@ -1,4 +1,5 @@
 import { record } from "../autograd/node.js";
+import { sliceLse, type SliceLse } from "../autograd/log-sum-exp.js";
 import { mul, sub } from "../autograd/ops/binary.js";
 import { reshape } from "../autograd/ops/shape.js";
 import { softmax } from "../autograd/ops/softmax.js";
@@ -9,16 +10,20 @@ import type { Reduction } from "./reduction.js";
 /**
  * Cross-entropy of `[N, C]` logits against integer labels as one fused node (internal to
  * {@link crossEntropyLoss}): the same maths as `−Σ_c a[n,c]·logSoftmax(x)[n,c]` followed by
- * the reduction, computed in double precision per row and rounded once.
+ * the reduction, computed in double precision per row in the shift-invariant form of
+ * `logSoftmax` (mₙ the row maximum at class kₙ, tₙ = Σ_{c≠kₙ} exp(xₙ,c − mₙ)) and rounded once.
  *
  * ```text
- * lseₙ = mₙ + log Σ_c exp(xₙ,c − mₙ),   mₙ = max_c xₙ,c
- * ℓₙ   = −Σ_c aₙ,c·(xₙ,c − lseₙ)
- * ∂ℓₙ/∂xₙ,c = pₙ,c·Σ_k aₙ,k − aₙ,c,    pₙ,c = exp(xₙ,c − lseₙ)
+ * log pₙ,c = (xₙ,c − mₙ) − log1p(tₙ)
+ * ℓₙ   = Σ_c aₙ,c·(log1p(tₙ) − (xₙ,c − mₙ))
+ * ∂ℓₙ/∂xₙ,c = pₙ,c·Σ_k aₙ,k − aₙ,c;   at c = kₙ: Σ_{j≠kₙ} aₙ,j − qₙ·Σ_k aₙ,k,  qₙ = tₙ/(1 + tₙ)
  * ```
  *
+ * so the dominant class's loss and gradient p − 1 = −q keep full relative accuracy.
+ *
  * @param coef - the coefficients a (`[N, C]`), or null for one-hot labels (a = [c = yₙ])
- * @param labels - yₙ, already checked to be in range
+ * @param labels - yₙ, already checked to be in range; rows with `coef` all zero (or, for
+ *   one-hot labels, a label of −1) contribute nothing
  * @param denominator - what `'mean'` divides the sum by
  */
 export function labelCrossEntropy(
@@ -30,28 +35,23 @@ export function labelCrossEntropy(
 ): Tensor {
   const [n, c] = logits.shape;
   const x = logits.data;
-  const lse = new Array<number>(n);
+  const rows = new Array<SliceLse>(n);
   const perRow = reduction === "none" ? allocate(logits.dtype, n) : null;
   let total = 0;
   for (let i = 0; i < n; i++) {
     const base = i * c;
-    let m = -Infinity;
-    for (let k = 0; k < c; k++) {
-      const v = x[base + k];
-      if (v > m || Number.isNaN(v)) m = v;
-      if (Number.isNaN(v)) break;
-    }
-    let s = 0;
-    for (let k = 0; k < c; k++) s += Math.exp(x[base + k] - m);
-    const l = m + Math.log(s);
-    lse[i] = l;
+    const s: SliceLse = { k: 0, m: 0, l: 0, q: 0 };
+    sliceLse(x, base, c, 1, s);
+    rows[i] = s;
     let loss: number;
-    if (coef === null) loss = l - x[base + labels[i]];
-    else {
+    if (coef === null) {
+      const y = labels[i];
+      loss = y < 0 ? 0 : s.l - (x[base + y] - s.m);
+    } else {
       loss = 0;
       for (let k = 0; k < c; k++) {
         const a = coef[base + k];
-        if (a !== 0) loss -= a * (x[base + k] - l);
+        if (a !== 0) loss += a * (s.l - (x[base + k] - s.m));
       }
     }
     if (perRow !== null) perRow[i] = loss;
@@ -69,26 +69,36 @@ export function labelCrossEntropy(
     for (let i = 0; i < n; i++) {
       const base = i * c;
       const g = perRow !== null ? gy[i] : gy[0] * scale;
-      const l = lse[i];
+      const { k: top, m, q } = rows[i];
       if (coef === null) {
-        // softmax − onehot in double, rounded once (a second rounding at the label would
-        // give a confidently right sample a gradient of the wrong sign).
+        // softmax − onehot in double, rounded once; at the dominant class p − 1 = −q exactly
+        // (1 − p would cancel, and a second rounding could flip the sign).
         const label = labels[i];
-        for (let k = 0; k < c; k++) gx[base + k] = g * (Math.exp(x[base + k] - l) - (k === label ? 1 : 0));
+        if (label < 0) continue;
+        const scale = 1 - q; // 1/(1 + t): pₖ = exp(xₖ − m)/(1 + t), never exp(xₖ − m − log1p t), which magnifies a rounding
+        for (let k = 0; k < c; k++) gx[base + k] = g * (Math.exp(x[base + k] - m) * scale - (k === label ? 1 : 0));
+        gx[base + top] = g * (label === top ? 0 - q : 1 - q); // 0 − q: a +0 for p = 1, as p − 1 gives
       } else {
         let sumA = 0;
-        for (let k = 0; k < c; k++) sumA += coef[base + k];
-        for (let k = 0; k < c; k++) gx[base + k] = g * (Math.exp(x[base + k] - l) * sumA - coef[base + k]);
+        let others = 0;
+        for (let k = 0; k < c; k++) {
+          sumA += coef[base + k];
+          if (k !== top) others += coef[base + k];
+        }
+        if (sumA === 0) continue;
+        for (let k = 0; k < c; k++) gx[base + k] = g * (Math.exp(x[base + k] - m) * (1 - q) * sumA - coef[base + k]);
+        gx[base + top] = g * (others - q * sumA);
       }
     }
     return [gx];
   }, (gy) => {
-    // The same gradient with tensor ops: g · (softmax(x)·Σa − a), a constant.
+    // The same gradient with tensor ops: g · (softmax(x)·Σa − a), a constant (0 for an ignored row).
     const a = allocate(logits.dtype, n * c);
     const sumA = allocate(logits.dtype, n);
     for (let i = 0; i < n; i++) {
-      if (coef === null) a[i * c + labels[i]] = 1;
-      else for (let k = 0; k < c; k++) a[i * c + k] = coef[i * c + k];
+      if (coef === null) {
+        if (labels[i] >= 0) a[i * c + labels[i]] = 1;
+      } else for (let k = 0; k < c; k++) a[i * c + k] = coef[i * c + k];
       let s = 0;
       for (let k = 0; k < c; k++) s += a[i * c + k];
       sumA[i] = s;

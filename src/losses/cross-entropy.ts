@@ -7,7 +7,8 @@ import { neg } from "../autograd/ops/unary.js";
 import { formatShape } from "../tensor/shape.js";
 import { labelCrossEntropy } from "./cross-entropy-labels.js";
 import { checkLabels, type Labels } from "./labels.js";
-import { checkReduction, checkSameShape, checkTensor, type ReductionOptions } from "./reduction.js";
+import { checkClassWeight, checkIgnoreIndex, checkReduction, checkSameShape, checkTensor, type ReductionOptions } from "./reduction.js";
+import { checkOptionKeys } from "../util/options.js";
 
 /** Options of {@link crossEntropyLoss}. */
 export interface CrossEntropyOptions extends ReductionOptions {
@@ -15,17 +16,24 @@ export interface CrossEntropyOptions extends ReductionOptions {
   labelSmoothing?: number;
   /** Per-class weights w, shape `[C]`, treated as a constant. Default: all 1. */
   weight?: Tensor;
+  /**
+   * Samples whose label equals this value are ignored: they contribute 0 (also with
+   * `'none'`) and `'mean'` divides by the weight of the others only (as PyTorch; all
+   * ignored gives NaN). Integer labels only. Default −100, as PyTorch.
+   */
+  ignoreIndex?: number;
 }
 
 /**
  * Cross-entropy between logits and a target (PyTorch's `CrossEntropyLoss`), computed
- * through a stable log-softmax (never `log(softmax(x))`), so logits of ±1e4 stay finite.
+ * through the shift-invariant log-softmax (see `sliceLse`; never `log(softmax(x))`), so logits
+ * of ±1e4 stay finite and a confident sample's loss and gradient keep full relative accuracy.
  *
  * ```text
  * log pₙ = logSoftmax(logitsₙ),  C classes, ε = labelSmoothing, w = weight (default 1)
  * integer labels yₙ:
- *   ℓₙ = −(1 − ε)·w[yₙ]·log pₙ[yₙ] − (ε/C)·Σ_c w_c·log pₙ[c]
- *   mean: Σ ℓₙ / Σ w[yₙ]   (Σ w[yₙ] = N without weights)
+ *   ℓₙ = −(1 − ε)·w[yₙ]·log pₙ[yₙ] − (ε/C)·Σ_c w_c·log pₙ[c]    (0 where yₙ = ignoreIndex)
+ *   mean: Σ ℓₙ / Σ w[yₙ] over the samples not ignored   (their count without weights)
  * class probabilities qₙ (target shape [N, C]):
  *   ℓₙ = −Σ_c w_c·((1 − ε)·qₙ[c] + ε/C)·log pₙ[c]
  *   mean: Σ ℓₙ / N
@@ -37,11 +45,13 @@ export interface CrossEntropyOptions extends ReductionOptions {
  * @param target - N integer labels (a `[N]` tensor holding integers, a number[] or an
  *   Int32Array), or a `[N, C]` tensor of class probabilities (it receives a gradient if it
  *   requires one)
- * @param options - `reduction` default `'mean'`; `labelSmoothing` default 0; `weight` default none
+ * @param options - `reduction` default `'mean'`; `labelSmoothing` default 0; `weight` default
+ *   none; `ignoreIndex` default −100
  * @returns a scalar, or for `'none'` the `[N]` per-sample losses
  * @throws Error when `logits` is not 2-D, the target's shape or label count does not fit
  *   (both named), a label is not an integer or out of range (label and position named),
- *   `labelSmoothing` is outside [0, 1], `weight` is not a `[C]` tensor, or the reduction is invalid
+ *   `labelSmoothing` is outside [0, 1], `weight` is not a `[C]` tensor, `ignoreIndex` is not
+ *   an integer, an option is unknown, or the reduction is invalid
  *
  * @example
  * ```ts
@@ -50,7 +60,9 @@ export interface CrossEntropyOptions extends ReductionOptions {
  */
 export function crossEntropyLoss(logits: Tensor, target: Labels, options: CrossEntropyOptions = {}): Tensor {
   const op = "crossEntropyLoss";
+  checkOptionKeys(op, options, ["reduction", "labelSmoothing", "weight", "ignoreIndex"]);
   const reduction = checkReduction(op, options);
+  const ignoreIndex = checkIgnoreIndex(op, options.ignoreIndex);
   checkTensor(op, "logits", logits);
   if (logits.ndim !== 2) throw new Error(`${op}: logits must have shape [N, C], got ${formatShape(logits.shape)}`);
   const [n, c] = logits.shape;
@@ -58,14 +70,7 @@ export function crossEntropyLoss(logits: Tensor, target: Labels, options: CrossE
   if (typeof eps !== "number" || !(eps >= 0 && eps <= 1)) {
     throw new Error(`${op}: labelSmoothing must be in [0, 1], got ${String(eps)}`);
   }
-  const weight = options.weight;
-  if (weight !== undefined) {
-    checkTensor(op, "weight", weight);
-    if (weight.ndim !== 1 || weight.shape[0] !== c) {
-      throw new Error(`${op}: weight must have shape [C] = [${c}], got ${formatShape(weight.shape)}`);
-    }
-    if (weight.dtype !== logits.dtype) throw new Error(`${op}: weight is ${weight.dtype} but logits are ${logits.dtype}`);
-  }
+  const weight = checkClassWeight(op, options.weight, logits);
   const w = weight?.data;
 
   if (target instanceof Tensor && target.ndim !== 1) {
@@ -77,12 +82,13 @@ export function crossEntropyLoss(logits: Tensor, target: Labels, options: CrossE
     return reduction === "sum" ? sum(losses) : div(sum(losses), n);
   }
 
-  const y = checkLabels(op, logits, target);
+  const y = checkLabels(op, logits, target, ignoreIndex);
   // Coefficients a[n, c] of log p[n, c]; a constant, since labels carry no gradient.
   // Plain one-hot labels (no weight, no smoothing) need none.
   const a = eps === 0 && w === undefined ? null : new Float64Array(logits.size);
   let denominator = 0;
   for (let i = 0; i < n; i++) {
+    if (y[i] < 0) continue; // ignored: no coefficients, no weight in the mean
     const wy = w === undefined ? 1 : w[y[i]];
     denominator += wy;
     if (a === null) continue;

@@ -7,10 +7,12 @@ export type Labels = Tensor | readonly number[] | Int32Array;
 /**
  * Checks a `[N, C]` input and `N` integer labels in `[0, C)`, and returns the labels.
  *
+ * @param ignoreIndex - a label value that marks a sample to ignore (PyTorch's `ignore_index`);
+ *   such labels come back as −1
  * @throws Error naming `op` when the input is not 2-D, the label count differs from N
  *   (both counts named), or a label is not an integer or out of range (label and position named)
  */
-export function checkLabels(op: string, input: Tensor, labels: Labels): Int32Array {
+export function checkLabels(op: string, input: Tensor, labels: Labels, ignoreIndex?: number): Int32Array {
   if (input.ndim !== 2) {
     throw new Error(`${op}: input must have shape [N, C], got ${formatShape(input.shape)}`);
   }
@@ -32,6 +34,10 @@ export function checkLabels(op: string, input: Tensor, labels: Labels): Int32Arr
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i];
+    if (v === ignoreIndex) {
+      out[i] = -1;
+      continue;
+    }
     if (typeof v !== "number" || !Number.isInteger(v)) {
       throw new Error(`${op}: label ${String(v)} at position ${i} is not an integer class index`);
     }

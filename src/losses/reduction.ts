@@ -55,3 +55,32 @@ export function reduce(losses: Tensor, reduction: Reduction): Tensor {
   if (reduction === "none") return losses;
   return reduction === "sum" ? sum(losses) : mean(losses);
 }
+
+/**
+ * The `ignoreIndex` option of the label losses: an integer, default −100 (as PyTorch).
+ *
+ * @throws Error naming `op` and the value when it is not an integer
+ */
+export function checkIgnoreIndex(op: string, value: unknown): number {
+  if (value === undefined) return -100;
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new Error(`${op}: ignoreIndex must be an integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks the `weight` option of the class losses: a `[C]` tensor of `like`'s dtype.
+ *
+ * @throws Error naming `op` and the shape or dtype when it does not fit
+ */
+export function checkClassWeight(op: string, weight: unknown, like: Tensor): Tensor | undefined {
+  if (weight === undefined) return undefined;
+  checkTensor(op, "weight", weight);
+  const c = like.shape[1];
+  if (weight.ndim !== 1 || weight.shape[0] !== c) {
+    throw new Error(`${op}: weight must have shape [C] = [${c}], got ${formatShape(weight.shape)}`);
+  }
+  if (weight.dtype !== like.dtype) throw new Error(`${op}: weight is ${weight.dtype} but the input is ${like.dtype}`);
+  return weight;
+}

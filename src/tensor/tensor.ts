@@ -6,9 +6,16 @@ import { cast } from "../autograd/ops/cast.js";
 import { eq, ge, gt, le, lt, ne } from "../autograd/ops/compare.js";
 import { matmul } from "../autograd/ops/matmul.js";
 import { argmax, max, mean, sum, type ReduceOptions } from "../autograd/ops/reduce.js";
+import { argmin, min, std, variance, type Axes, type VarianceOptions } from "../autograd/ops/reduce.js";
 import { indexSelect, permute, reshape, slice, transpose } from "../autograd/ops/shape.js";
+import { clone, flatten, squeeze, unsqueeze, view } from "../autograd/ops/shape.js";
 import { logSoftmax, softmax } from "../autograd/ops/softmax.js";
 import { abs, clamp, exp, log, neg, pow, sqrt } from "../autograd/ops/unary.js";
+import { cos, expm1, log1p, sin, square } from "../autograd/ops/unary.js";
+import { gather, scatterAdd } from "../autograd/ops/gather.js";
+import { add_, copy_, div_, fill_, mul_, sub_, zero_, type AddInPlaceOptions } from "../autograd/ops/inplace.js";
+import { sigmoid, tanh } from "../activations/basic.js";
+import { relu } from "../activations/relu-family.js";
 import { dtypeOf, type DType, type TypedArray } from "./dtype.js";
 import { formatValues } from "./format.js";
 import { checkShape, formatShape, sizeOf, type Shape } from "./shape.js";
@@ -198,13 +205,13 @@ export class Tensor {
   matmul(other: Tensor): Tensor {
     return matmul(this, other);
   }
-  sum(axis?: number, options?: ReduceOptions): Tensor {
+  sum(axis?: Axes, options?: ReduceOptions): Tensor {
     return sum(this, axis, options);
   }
-  mean(axis?: number, options?: ReduceOptions): Tensor {
+  mean(axis?: Axes, options?: ReduceOptions): Tensor {
     return mean(this, axis, options);
   }
-  max(axis?: number, options?: ReduceOptions): Tensor {
+  max(axis?: Axes, options?: ReduceOptions): Tensor {
     return max(this, axis, options);
   }
   argmax(axis?: number, options?: ReduceOptions): Tensor {
@@ -248,5 +255,107 @@ export class Tensor {
   }
   ne(other: TensorLike): Tensor {
     return ne(this, other);
+  }
+
+  // PyTorch's first-hour surface (issue 12). Each is a one-line call of an op function.
+  /** Number of elements (PyTorch's `numel()`; the same as {@link Tensor.size}). */
+  numel(): number {
+    return this.size;
+  }
+  /** The values as nested arrays (PyTorch's `tolist()`; the same as {@link Tensor.toArray}). */
+  tolist(): NestedArray {
+    return this.toArray();
+  }
+  /** A float32 copy (this tensor if it is float32 already); differentiable. */
+  float(): Tensor {
+    return cast(this, "float32");
+  }
+  /** A float64 copy (this tensor if it is float64 already); differentiable. */
+  double(): Tensor {
+    return cast(this, "float64");
+  }
+  /** The axes in reverse order, as PyTorch's `.T`: the transpose of a matrix; a 0-D or 1-D tensor itself. */
+  get T(): Tensor {
+    return this.ndim < 2 ? this : permute(this, this.shape.map((_, i) => this.ndim - 1 - i));
+  }
+  min(axis?: Axes, options?: ReduceOptions): Tensor {
+    return min(this, axis, options);
+  }
+  argmin(axis?: number, options?: ReduceOptions): Tensor {
+    return argmin(this, axis, options);
+  }
+  /** Variance, unbiased by default (`correction` 1, as PyTorch); see {@link variance}. */
+  var(axis?: Axes, options?: VarianceOptions): Tensor {
+    return variance(this, axis, options);
+  }
+  /** Standard deviation, unbiased by default (`correction` 1, as PyTorch); see {@link std}. */
+  std(axis?: Axes, options?: VarianceOptions): Tensor {
+    return std(this, axis, options);
+  }
+  sin(): Tensor {
+    return sin(this);
+  }
+  cos(): Tensor {
+    return cos(this);
+  }
+  tanh(): Tensor {
+    return tanh(this);
+  }
+  sigmoid(): Tensor {
+    return sigmoid(this);
+  }
+  relu(): Tensor {
+    return relu(this);
+  }
+  square(): Tensor {
+    return square(this);
+  }
+  log1p(): Tensor {
+    return log1p(this);
+  }
+  expm1(): Tensor {
+    return expm1(this);
+  }
+  unsqueeze(axis: number): Tensor {
+    return unsqueeze(this, axis);
+  }
+  squeeze(axis?: number | readonly number[]): Tensor {
+    return squeeze(this, axis);
+  }
+  view(shape: readonly number[]): Tensor {
+    return view(this, shape);
+  }
+  flatten(startAxis?: number, endAxis?: number): Tensor {
+    return flatten(this, startAxis, endAxis);
+  }
+  clone(): Tensor {
+    return clone(this);
+  }
+  gather(axis: number, index: Tensor): Tensor {
+    return gather(this, axis, index);
+  }
+  scatterAdd(axis: number, index: Tensor, src: Tensor): Tensor {
+    return scatterAdd(this, axis, index, src);
+  }
+  add_(other: TensorLike, options?: AddInPlaceOptions): this {
+    return add_(this, other, options) as this;
+  }
+  sub_(other: TensorLike, options?: AddInPlaceOptions): this {
+    return sub_(this, other, options) as this;
+  }
+  mul_(other: TensorLike): this {
+    return mul_(this, other) as this;
+  }
+  div_(other: TensorLike): this {
+    return div_(this, other) as this;
+  }
+  fill_(value: number): this {
+    return fill_(this, value) as this;
+  }
+  zero_(): this {
+    return zero_(this) as this;
+  }
+  copy_(src: Tensor): this {
+    return copy_(this, src) as this;
   }
 }

@@ -10,7 +10,10 @@ import { reshape, transpose } from "./shape.js";
 /**
  * Matrix product of 2-D tensors (`[m,k]·[k,n] → [m,n]`) or batched 3-D ones
  * (`[b,m,k]·[b,k,n] → [b,m,n]`; a 2-D operand, or a batch of 1, is shared by every batch,
- * as NumPy/PyTorch broadcast it).
+ * as NumPy/PyTorch broadcast it). A 1-D operand works as `torch.matmul`: on the left it is
+ * a row `[1,k]`, on the right a column `[k,1]`, and that axis is dropped from the result
+ * (`[k]·[k] → []` is the dot product, `[m,k]·[k] → [m]`, `[k]·[k,n] → [n]`,
+ * `[b,m,k]·[k] → [b,m]`, `[k]·[b,k,n] → [b,n]`).
  *
  * ```text
  * C = A·B,   ∂/∂A = G·Bᵀ,   ∂/∂B = Aᵀ·G
@@ -25,11 +28,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new Error("matmul: expected two Tensors");
   const ra = a.shape.length;
   const rb = b.shape.length;
-  if (ra < 2 || ra > 3 || rb < 2 || rb > 3) {
+  if (ra < 1 || ra > 3 || rb < 1 || rb > 3) {
     throw new Error(
-      `matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: expected 2-D or 3-D (batched) tensors`,
+      `matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: expected 1-D, 2-D or 3-D (batched) tensors`,
     );
   }
+  if (ra === 1 || rb === 1) return matmulVector(a, b);
   const m = a.shape[ra - 2];
   const k = a.shape[ra - 1];
   const k2 = b.shape[rb - 2];
@@ -130,4 +134,20 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
  */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   return linearFused(x, weight, bias, null);
+}
+
+/** {@link matmul} with a 1-D operand: as a row (left) or column (right), that axis dropped after. */
+function matmulVector(a: Tensor, b: Tensor): Tensor {
+  const ka = a.shape[a.ndim - 1];
+  const kb = b.shape[b.ndim === 1 ? 0 : b.ndim - 2];
+  if (ka !== kb) {
+    throw new Error(
+      `matmul: cannot multiply ${formatShape(a.shape)} by ${formatShape(b.shape)}: inner dimensions ${ka} and ${kb} differ`,
+    );
+  }
+  const y = matmul(a.ndim === 1 ? reshape(a, [1, ka]) : a, b.ndim === 1 ? reshape(b, [kb, 1]) : b);
+  const shape = y.shape.slice();
+  if (b.ndim === 1) shape.pop();
+  if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
+  return reshape(y, shape);
 }

@@ -443,3 +443,86 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
     ax,
   );
 }
+
+/**
+ * The same elements with a new axis of length 1 at `axis` (PyTorch's `unsqueeze`).
+ *
+ * ```text
+ * ∂/∂x = the incoming gradient without that axis
+ * ```
+ *
+ * @param axis - position of the new axis in the result, in `[−(ndim+1), ndim]`
+ * @throws Error when `axis` is out of range
+ */
+export function unsqueeze(x: Tensor, axis: number): Tensor {
+  checkTensor("unsqueeze", x);
+  const ax = normalizeAxis("unsqueeze", axis, x.shape.concat([1]));
+  const shape = x.shape.slice();
+  shape.splice(ax, 0, 1);
+  return reshape(x, shape);
+}
+
+/**
+ * Removes axes of length 1: all of them, or those named (PyTorch's `squeeze`; a named axis
+ * whose length is not 1 is kept, as PyTorch).
+ *
+ * ```text
+ * ∂/∂x = the incoming gradient with the axes put back
+ * ```
+ *
+ * @param axis - an axis or a list of axes; all axes of length 1 when omitted
+ * @throws Error when an axis is out of range or `axis` is not an integer or a list of them
+ */
+export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
+  checkTensor("squeeze", x);
+  if (axis !== undefined && typeof axis !== "number" && !Array.isArray(axis)) {
+    throw new Error(`squeeze: axis must be an integer or an array of integers, got ${typeof axis}`);
+  }
+  const axes = axis === undefined ? undefined : (typeof axis === "number" ? [axis] : axis).map((a) => normalizeAxis("squeeze", a, x.shape));
+  const shape = x.shape.filter((d, i) => d !== 1 || (axes !== undefined && !axes.includes(i)));
+  return reshape(x, shape);
+}
+
+/**
+ * Merges the axes `startAxis … endAxis` (inclusive) into one (PyTorch's `flatten`); by
+ * default every axis, giving a 1-D tensor. A scalar becomes shape `[1]`, as PyTorch.
+ *
+ * @param startAxis - default 0
+ * @param endAxis - default −1
+ * @throws Error when an axis is out of range or `startAxis` comes after `endAxis`
+ */
+export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
+  checkTensor("flatten", x);
+  if (x.ndim === 0) return reshape(x, [1]);
+  const a = normalizeAxis("flatten", startAxis, x.shape);
+  const b = normalizeAxis("flatten", endAxis, x.shape);
+  if (a > b) throw new Error(`flatten: startAxis ${startAxis} comes after endAxis ${endAxis} for shape ${formatShape(x.shape)}`);
+  let merged = 1;
+  for (let i = a; i <= b; i++) merged *= x.shape[i];
+  return reshape(x, [...x.shape.slice(0, a), merged, ...x.shape.slice(b + 1)]);
+}
+
+/**
+ * PyTorch's `view`: the same as {@link reshape}. Deliberate difference: typegrad's result
+ * owns a copy of the data, so an in-place change of one does not show in the other.
+ *
+ * @throws Error as {@link reshape}
+ */
+export function view(x: Tensor, shape: readonly number[]): Tensor {
+  checkTensor("view", x);
+  return reshape(x, shape);
+}
+
+/**
+ * A copy of `x` with its own data, still connected to the graph (PyTorch's `clone`).
+ *
+ * ```text
+ * clone(x) = x,   ∂/∂x = 1
+ * ```
+ */
+export function clone(x: Tensor): Tensor {
+  checkTensor("clone", x);
+  const y = allocate(x.dtype, x.size);
+  y.set(x.data);
+  return record(y, x.shape, [x], "clone", (gy) => [gy], (gy) => [gy]);
+}

@@ -1,29 +1,40 @@
 import { allocate, type TypedArray } from "../../tensor/dtype.js";
 import { normalizeAxis, splitAtAxis } from "../../tensor/shape.js";
 import { Tensor } from "../../tensor/tensor.js";
+import { sliceLse, type SliceLse } from "../log-sum-exp.js";
 import { record } from "../node.js";
 
-/**
- * Writes log-softmax along the middle axis of `[outer, len, inner]` into `y`, stably:
- * `y = x − m − log Σ exp(x − m)` with `m` the slice maximum. A slice of all −∞ gives NaN,
- * as the maths (0/0) does; a NaN anywhere in a slice makes the whole slice NaN.
- */
-function logSoftmaxKernel(x: TypedArray, y: TypedArray, outer: number, len: number, inner: number): void {
+/** Per slice of `[outer, len, inner]`: the dominant index, the maximum, and q = 1 − softmax there. */
+interface Dominant {
+  readonly k: Int32Array;
+  readonly m: Float64Array;
+  readonly q: Float64Array;
+}
+
+/** Writes log-softmax (or softmax) along the middle axis of `[outer, len, inner]` into `y`. */
+function forward(x: TypedArray, y: TypedArray, outer: number, len: number, inner: number, probs: boolean): Dominant {
+  const k = new Int32Array(outer * inner);
+  const m = new Float64Array(outer * inner);
+  const q = new Float64Array(outer * inner);
+  const s: SliceLse = { k: 0, m: 0, l: 0, q: 0 };
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * len * inner + j;
-      let m = -Infinity;
-      for (let i = 0; i < len; i++) {
-        const v = x[base + i * inner];
-        if (v > m || Number.isNaN(v)) m = v;
-        if (Number.isNaN(v)) break;
+      sliceLse(x, base, len, inner, s);
+      const r = o * inner + j;
+      k[r] = s.k;
+      m[r] = s.m;
+      q[r] = s.q;
+      if (probs) {
+        const scale = 1 - s.q; // 1 / (1 + t)
+        for (let i = 0; i < len; i++) y[base + i * inner] = Math.exp(x[base + i * inner] - s.m) * scale;
+        if (!Number.isNaN(s.m)) y[base + s.k * inner] = scale;
+      } else {
+        for (let i = 0; i < len; i++) y[base + i * inner] = x[base + i * inner] - s.m - s.l;
       }
-      let s = 0;
-      for (let i = 0; i < len; i++) s += Math.exp(x[base + i * inner] - m);
-      const lse = m + Math.log(s);
-      for (let i = 0; i < len; i++) y[base + i * inner] = x[base + i * inner] - lse;
     }
   }
+  return { k, m, q };
 }
 
 function resolve(op: string, x: Tensor, axis: number): [number, number, number, number] {
@@ -33,12 +44,17 @@ function resolve(op: string, x: Tensor, axis: number): [number, number, number, 
 }
 
 /**
- * Log of the softmax along one axis, computed stably (never overflows for ±1e4 logits).
+ * Log of the softmax along one axis, in the shift-invariant form (see `SliceLse` in `log-sum-exp.ts`):
+ * never overflows for ±1e4 logits, is unchanged by a common offset, and keeps the dominant
+ * class's value to a few ulps (−1.8715e-13 for [30, 0, 0], exactly as the maths).
  *
  * ```text
- * logSoftmax(x)ᵢ = xᵢ − log Σⱼ exp(xⱼ)
- * ∂/∂xᵢ = gᵢ − softmax(x)ᵢ · Σⱼ gⱼ
+ * logSoftmax(x)ᵢ = xᵢ − log Σⱼ exp(xⱼ) = (xᵢ − m) − log1p(t)
+ * ∂/∂xᵢ = gᵢ − softmax(x)ᵢ · Σⱼ gⱼ;  at the dominant class k, −Σ_{j≠k} gⱼ + q·Σⱼ gⱼ
+ *         (q = 1 − softmax(x)_k, so no 1 − p cancels)
  * ```
+ *
+ * A slice of all −∞ gives NaN; a NaN anywhere in a slice makes the whole slice NaN.
  *
  * @param axis - default −1 (the last axis)
  * @throws Error when `axis` is out of range
@@ -46,18 +62,29 @@ function resolve(op: string, x: Tensor, axis: number): [number, number, number, 
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const [outer, len, inner, ax] = resolve("logSoftmax", x, axis);
   const y = allocate(x.dtype, x.size);
-  logSoftmaxKernel(x.data, y, outer, len, inner);
+  const xd = x.data;
+  const dom = forward(xd, y, outer, len, inner, false);
   return record(y, x.shape, [x], "logSoftmax", (gy) => {
     const gx = allocate(x.dtype, x.size);
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) {
         const base = o * len * inner + j;
+        const k = dom.k[o * inner + j];
         let s = 0;
-        for (let i = 0; i < len; i++) s += gy[base + i * inner];
+        let others = 0;
         for (let i = 0; i < len; i++) {
-          const k = base + i * inner;
-          gx[k] = gy[k] - Math.exp(y[k]) * s;
+          const g = gy[base + i * inner];
+          s += g;
+          if (i !== k) others += g;
         }
+        // softmax from the input, exp(xᵢ − m)·(1 − q): exp(yᵢ) would magnify yᵢ's rounding.
+        const m = dom.m[o * inner + j];
+        const q = dom.q[o * inner + j];
+        for (let i = 0; i < len; i++) {
+          const at = base + i * inner;
+          gx[at] = gy[at] - Math.exp(xd[at] - m) * (1 - q) * s;
+        }
+        gx[base + k * inner] = q * s - others + 0; // + 0: a +0 rather than −0 when p = 1
       }
     }
     return [gx];
@@ -65,11 +92,13 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 }
 
 /**
- * Softmax along one axis, computed stably (the maximum is subtracted first).
+ * Softmax along one axis, in the shift-invariant form (see `SliceLse` in `log-sum-exp.ts`): the dominant
+ * class's probability is 1/(1 + t), the others exp(xᵢ − m)/(1 + t).
  *
  * ```text
  * softmax(x)ᵢ = exp(xᵢ) / Σⱼ exp(xⱼ)
- * ∂/∂xᵢ = yᵢ · (gᵢ − Σⱼ gⱼ yⱼ)
+ * ∂/∂xᵢ = yᵢ · (gᵢ − Σⱼ gⱼ yⱼ);  at the dominant class k the bracket is
+ *         q·g_k − Σ_{j≠k} gⱼ yⱼ   (q = 1 − y_k, so no 1 − p cancels)
  * ```
  *
  * @param axis - default −1 (the last axis)
@@ -78,19 +107,27 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 export function softmax(x: Tensor, axis = -1): Tensor {
   const [outer, len, inner, ax] = resolve("softmax", x, axis);
   const y = allocate(x.dtype, x.size);
-  logSoftmaxKernel(x.data, y, outer, len, inner);
-  for (let i = 0; i < y.length; i++) y[i] = Math.exp(y[i]);
+  const dom = forward(x.data, y, outer, len, inner, true);
   return record(y, x.shape, [x], "softmax", (gy) => {
     const gx = allocate(x.dtype, x.size);
     for (let o = 0; o < outer; o++) {
       for (let j = 0; j < inner; j++) {
         const base = o * len * inner + j;
+        const k = dom.k[o * inner + j];
         let s = 0;
-        for (let i = 0; i < len; i++) s += gy[base + i * inner] * y[base + i * inner];
+        let others = 0;
         for (let i = 0; i < len; i++) {
-          const k = base + i * inner;
-          gx[k] = y[k] * (gy[k] - s);
+          const at = base + i * inner;
+          const gyy = gy[at] * y[at];
+          s += gyy;
+          if (i !== k) others += gyy;
         }
+        for (let i = 0; i < len; i++) {
+          const at = base + i * inner;
+          gx[at] = y[at] * (gy[at] - s);
+        }
+        const at = base + k * inner;
+        gx[at] = y[at] * (dom.q[o * inner + j] * gy[at] - others);
       }
     }
     return [gx];

@@ -180,3 +180,105 @@ export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
   if (min > max) throw new Error(`clamp: min (${min}) is greater than max (${max})`);
   return clampOp(x, { min, max });
 }
+
+/**
+ * Sine, element-wise (radians). `sin(±∞) = NaN`.
+ *
+ * ```text
+ * sin(x),   d/dx = cos(x)
+ * ```
+ */
+export const sin = defineUnaryOp({
+  name: "sin",
+  forward(x, y) {
+    for (let i = 0; i < x.length; i++) y[i] = Math.sin(x[i]);
+  },
+  backward(x, _y, gy, gx) {
+    for (let i = 0; i < gy.length; i++) gx[i] = gy[i] * Math.cos(x[i]);
+  },
+  derivative(x): Tensor {
+    return cos(x);
+  },
+});
+
+/**
+ * Cosine, element-wise (radians). `cos(±∞) = NaN`.
+ *
+ * ```text
+ * cos(x),   d/dx = −sin(x)
+ * ```
+ */
+export const cos = defineUnaryOp({
+  name: "cos",
+  forward(x, y) {
+    for (let i = 0; i < x.length; i++) y[i] = Math.cos(x[i]);
+  },
+  backward(x, _y, gy, gx) {
+    for (let i = 0; i < gy.length; i++) gx[i] = -gy[i] * Math.sin(x[i]);
+  },
+  derivative(x): Tensor {
+    return neg(sin(x));
+  },
+});
+
+/**
+ * Square, element-wise (PyTorch's `torch.square`; the same values as `pow(x, 2)`).
+ *
+ * ```text
+ * square(x) = x²,   d/dx = 2x
+ * ```
+ */
+export const square = defineUnaryOp({
+  name: "square",
+  forward(x, y) {
+    for (let i = 0; i < x.length; i++) y[i] = x[i] * x[i];
+  },
+  backward(x, _y, gy, gx) {
+    for (let i = 0; i < gy.length; i++) gx[i] = 2 * x[i] * gy[i];
+  },
+  derivative(x) {
+    return x.mul(2);
+  },
+});
+
+/**
+ * log(1 + x), element-wise, accurate for tiny |x| (where `log(1 + x)` loses every digit
+ * once 1 + x rounds). `log1p(−1) = −∞`, `log1p(x < −1) = NaN`.
+ *
+ * ```text
+ * log1p(x) = log(1 + x),   d/dx = 1 / (1 + x)
+ * ```
+ */
+export const log1p = defineUnaryOp({
+  name: "log1p",
+  forward(x, y) {
+    for (let i = 0; i < x.length; i++) y[i] = Math.log1p(x[i]);
+  },
+  backward(x, _y, gy, gx) {
+    for (let i = 0; i < gy.length; i++) gx[i] = gy[i] / (1 + x[i]);
+  },
+  derivative(x) {
+    return x.add(1).pow(-1);
+  },
+});
+
+/**
+ * eˣ − 1, element-wise, accurate for tiny |x| (where `exp(x) − 1` cancels).
+ * `expm1(−∞) = −1`, `expm1(+∞) = +∞`.
+ *
+ * ```text
+ * expm1(x) = eˣ − 1,   d/dx = eˣ
+ * ```
+ */
+export const expm1 = defineUnaryOp({
+  name: "expm1",
+  forward(x, y) {
+    for (let i = 0; i < x.length; i++) y[i] = Math.expm1(x[i]);
+  },
+  backward(x, _y, gy, gx) {
+    for (let i = 0; i < gy.length; i++) gx[i] = gy[i] * Math.exp(x[i]);
+  },
+  derivative(x) {
+    return exp(x);
+  },
+});

@@ -1,0 +1,39 @@
+import type { TypedArray } from "../tensor/dtype.js";
+
+/**
+ * Version counters of tensor storage, for the in-place ops. Every in-place change of an
+ * array bumps the counter of its buffer (shared by every tensor and view over it, as
+ * PyTorch's version counter is shared by views); `record()` notes the versions of an op's
+ * inputs and output, and `backward()` refuses to run the op's backward if one changed
+ * since, naming both ops, instead of returning a wrong gradient.
+ *
+ * Only buffers that were ever changed in place have an entry, so ordinary tensors cost
+ * one `WeakMap` lookup per recorded input.
+ */
+interface Version {
+  version: number;
+  /** The in-place op that last changed the buffer, for the error message. */
+  op: string;
+}
+
+const versions = new WeakMap<ArrayBufferLike, Version>();
+
+/** How many in-place changes the storage of `data` has seen (0 for one never changed). */
+export function versionOf(data: TypedArray): number {
+  return versions.get(data.buffer)?.version ?? 0;
+}
+
+/** The in-place op that last changed the storage of `data`, if any. */
+export function lastInPlaceOp(data: TypedArray): string | undefined {
+  return versions.get(data.buffer)?.op;
+}
+
+/** Records that `op` changed the storage of `data` in place. */
+export function bumpVersion(data: TypedArray, op: string): void {
+  const v = versions.get(data.buffer);
+  if (v === undefined) versions.set(data.buffer, { version: 1, op });
+  else {
+    v.version++;
+    v.op = op;
+  }
+}
