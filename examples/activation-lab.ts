@@ -5,11 +5,14 @@
 //
 // Sections: 1 linearity without an activation, 2 vanishing gradients, 3 dying ReLU,
 // 4 SELU self-normalisation, 5 every activation on spirals and moons, 6 trainable
-// Swish β / LEAF α, 7 every activation and its autograd derivative.
+// Swish β / LEAF α, 7 every activation and its autograd derivative, 8 SELU vs ReLU + BatchNorm
+// in a deep plain network.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { exampleArgs } from "./lib/args.js";
+import { runDeep } from "./lib/lab-deep.js";
+import { runCli } from "./lib/console.js";
 import { runBenchmark } from "./lib/lab-benchmark.js";
 import { textTable, timed, type LabContext, type Log } from "./lib/lab-common.js";
 import { runCurves } from "./lib/lab-curves.js";
@@ -37,14 +40,14 @@ export interface LabIO {
  * @throws Error for an unknown option or a bad value, naming it
  */
 export function main(argv: string[] = process.argv.slice(2), io: LabIO = {}): LabResult {
-  const args = exampleArgs("activation-lab", argv);
+  const args = exampleArgs({ name: "activation-lab", description: "measures the article's claims about activations; writes REPORT.md with its charts" }, argv);
   const log = io.log ?? ((line: string) => console.log(line));
   const ctx: LabContext = { quick: args.quick, seed: args.seed, out: args.out, log };
   mkdirSync(ctx.out, { recursive: true });
   const t0 = performance.now();
   const sectionMs: number[] = [];
   const section = <T>(k: number, title: string, fn: (c: LabContext) => T): T => {
-    log(`[${k}/7] ${title}`);
+    log(`[${k}/8] ${title}`);
     const { value, ms } = timed(() => fn(ctx));
     sectionMs.push(ms);
     log(`      done in ${(ms / 1000).toFixed(1)} s`);
@@ -60,6 +63,7 @@ export function main(argv: string[] = process.argv.slice(2), io: LabIO = {}): La
     benchmark: section(5, "every activation on spirals and moons", runBenchmark),
     trainable: section(6, "trainable Swish β and LEAF α", runTrainable),
     curves: section(7, "activations and their derivatives", runCurves),
+    deep: section(8, "SELU vs ReLU + BatchNorm in a deep plain network", runDeep),
   };
   const summary = summaryRows(measured);
   const reportPath = join(ctx.out, "REPORT.md");
@@ -74,4 +78,4 @@ export function main(argv: string[] = process.argv.slice(2), io: LabIO = {}): La
   return result;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) runCli(() => main());

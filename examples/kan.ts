@@ -153,7 +153,7 @@ export interface KanResult {
 /** Runs the example; `argv` as on the command line. */
 export function main(argv: string[] = process.argv.slice(2), options: RunOptions = {}): KanResult {
   const print = options.print ?? console.log;
-  const args = exampleArgs("kan", argv);
+  const args = exampleArgs({ name: "kan", description: "fits exp(sin(πx) + y²) with KAN [2,5,1] and MLPs, refines the grid, plots the edge functions", epochs: "300, 50 with --quick", activation: "tanh (the MLPs')" }, argv);
   const act = args.activation ?? "tanh";
   const epochs = args.epochs ?? (args.quick ? 50 : 300);
   const [nTrain, nTest] = args.quick ? [500, 500] : [1000, 1000];

@@ -91,7 +91,7 @@ function signed(v: number, leading = false): string {
 /** Runs the example; `argv` as on the command line. */
 export function main(argv: string[] = process.argv.slice(2), options: RunOptions = {}): XorResult {
   const print = options.print ?? console.log;
-  const args = exampleArgs("xor", argv);
+  const args = exampleArgs({ name: "xor", description: "a 2-8-1 network learns XOR; the same network without a non-linearity cannot", epochs: "500, 200 with --quick", activation: "tanh" }, argv);
   const activation = args.activation ?? "tanh";
   const epochs = args.epochs ?? (args.quick ? 200 : 500);
   const data = xor();

@@ -66,6 +66,9 @@ export { Sequential } from "./layers/sequential.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";
 export { Flatten } from "./layers/flatten.js";
 export { Embedding, type EmbeddingOptions } from "./layers/embedding.js";
+export { LayerNorm, type LayerNormOptions } from "./layers/layer-norm.js";
+export { BatchNorm1d, type BatchNorm1dOptions } from "./layers/batch-norm.js";
+export { batchNorm, layerNorm, type BatchNormOptions, type NormStats } from "./autograd/ops/normalization.js";
 export { summary, type SummaryOptions } from "./layers/summary.js";
 export {
   constant,
@@ -85,6 +88,7 @@ export {
 export { KANLinear } from "./layers/kan-linear.js";
 export { KAN, type KANOptions } from "./layers/kan.js";
 export type { KANLinearOptions } from "./layers/kan-options.js";
+export type { BaseActivation } from "./layers/kan-activation.js";
 export { bsplineBasis, extendedGrid } from "./layers/kan-bspline.js";
 export { splineLinear } from "./layers/kan-spline-linear.js";
 export { lstsq } from "./layers/kan-lstsq.js";

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main, type LabResult } from "../examples/activation-lab.js";
 import { ALL_ACTIVATIONS, benchmarkRows } from "../examples/lib/lab-benchmark.js";
 import { curvesRows } from "../examples/lib/lab-curves.js";
+import { deepRows, deepVerdict } from "../examples/lib/lab-deep.js";
 import { dyingRows } from "../examples/lib/lab-dying.js";
 import { linearityRows } from "../examples/lib/lab-linearity.js";
 import { SUMMARY_HEADER } from "../examples/lib/lab-report.js";
@@ -83,7 +84,7 @@ describe("activation lab (--quick)", () => {
   });
 
   it("prints progress and the summary table", () => {
-    for (let k = 1; k <= 7; k++) expect(lines.some((l) => l.startsWith(`[${k}/7]`))).toBe(true);
+    for (let k = 1; k <= 8; k++) expect(lines.some((l) => l.startsWith(`[${k}/8]`))).toBe(true);
     const header = lines.find((l) => l.startsWith("#  claim"));
     expect(header).toBeDefined();
     for (const row of first.summary) expect(lines.some((l) => l.startsWith(row[0]) && l.includes(row[1]) && l.includes(row[2]))).toBe(true);
@@ -91,7 +92,7 @@ describe("activation lab (--quick)", () => {
 
   it("gives identical figures for the same seed (timings aside)", () => {
     expect(deterministic(fresh)).toEqual(deterministic(first));
-    expect(fresh.sectionMs).toHaveLength(7);
+    expect(fresh.sectionMs).toHaveLength(8);
   });
 
   it("writes the same report for the same seed, timings aside", () => {
@@ -109,6 +110,14 @@ describe("activation lab (--quick)", () => {
     expect(maskTimings(tableBody(report, "identity", 9))).toEqual(maskTimings(benchmarkRows(fresh.benchmark)));
     expect(tableBody(report, "swish", 10)).toEqual(trainableRows(fresh.trainable));
     expect(tableBody(report, "identity", 8)).toEqual(curvesRows(fresh.curves));
+    expect(maskTimings(tableBody(report, "selu (LeCun normal)", 7))).toEqual(maskTimings(deepRows(fresh.deep)));
+  });
+
+  it("section 8 trains SELU, ReLU + BatchNorm and plain ReLU with the same budget and reports a verdict from the figures", () => {
+    expect(fresh.deep.runs.map((r) => r.label)).toEqual(["selu (LeCun normal)", "relu + BatchNorm1d (He normal)", "relu, no normalisation (He normal)"]);
+    for (const r of fresh.deep.runs) expect(r.loss).toHaveLength(fresh.deep.epochs);
+    expect(fresh.summary.at(-1)![3]).toBe(deepVerdict(fresh.deep));
+    expect(report).toContain(`**Verdict: ${deepVerdict(fresh.deep)}**`);
   });
 
   it("prints the measured values themselves (formatted independently here)", () => {

@@ -1,7 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { exampleArgs, HelpRequested, type ExampleSpec } from "../examples/lib/args.js";
+import { lineChartSvg, logTicks, PALETTE } from "../examples/lib/svg-chart.js";
 import { main as customActivation } from "../examples/custom-activation.js";
 import { main as kan } from "../examples/kan.js";
 import { main as spirals } from "../examples/spirals.js";
@@ -51,7 +54,7 @@ describe("examples/xor.ts", () => {
   });
 
   it("rejects a bad number", async () => {
-    await expect(run(xor, "xor-bad", ["--epochs", "ten"])).rejects.toThrow(/--epochs must be a non-negative integer, got "ten"/);
+    await expect(run(xor, "xor-bad", ["--epochs", "ten"])).rejects.toThrow(/--epochs must be an integer ≥ 1, got "ten"/);
   });
 });
 
@@ -86,7 +89,7 @@ describe("examples/custom-activation.ts", () => {
       expect(row.trainAccuracy, row.name).toBeGreaterThan(1 / 3);
     }
     expect(result.snakeAlpha.max).toBeGreaterThan(result.snakeAlpha.min); // α per feature moved
-    expectFiles(result.files, ["squareplus", "snake", "isrlu"].map((n) => join(out, `${n}.safetensors`)));
+    expectFiles(result.files, [join(out, "activations.svg"), ...["squareplus", "snake", "isrlu"].map((n) => join(out, `${n}.safetensors`))]);
   });
 
   it("can run twice in one process (registration is idempotent)", async () => {
@@ -132,5 +135,75 @@ describe("examples/pinn.ts", () => {
     const pts = new Tensor(Float64Array.from([0.3, -0.5, -0.7, 0.25]), [2, 2]);
     const { lap } = laplacian(new Cubic(), pts);
     expect(Array.from(lap.data)).toEqual([8 * -0.5, 8 * 0.25]);
+  });
+});
+
+describe("every example's command line (examples/lib/args.ts)", () => {
+  const specs: ExampleSpec[] = [
+    { name: "xor", description: "d", epochs: "500", activation: "tanh" },
+    { name: "spirals", description: "d", epochs: "300", activation: "relu" },
+    { name: "kan", description: "d", epochs: "300", activation: "tanh" },
+    { name: "custom-activation", description: "d", epochs: "200" },
+    { name: "activation-lab", description: "d" },
+  ];
+  for (const spec of specs) {
+    const n = spec.name;
+    it(`${n}: the same validation and one-line errors`, () => {
+      expect(() => exampleArgs(spec, ["--help"])).toThrow(HelpRequested);
+      expect(() => exampleArgs(spec, ["-h"])).toThrow(`usage: npx tsx examples/${n}.ts [options]`);
+      expect(exampleArgs(spec, ["--seed", "-1"]).seed).toBe(-1);
+      expect(exampleArgs(spec, ["--seed=-7", "--quick"])).toMatchObject({ seed: -7, quick: true, out: `out/${n}` });
+      expect(() => exampleArgs(spec, ["--seed", "1.5"])).toThrow(`${n}: --seed must be an integer, got "1.5"`);
+      expect(() => exampleArgs(spec, ["--sed", "1"])).toThrow(`${n}: unknown option --sed (did you mean --seed?)`);
+      expect(() => exampleArgs(spec, ["extra"])).toThrow(`${n}: unexpected argument "extra"`);
+      expect(() => exampleArgs(spec, ["--seed"])).toThrow(`${n}: Option '--seed <value>' argument missing`);
+      if (spec.epochs !== undefined) {
+        expect(exampleArgs(spec, ["--epochs", "3"]).epochs).toBe(3);
+        for (const bad of ["abc", "0", "-2", "1.5", ""]) expect(() => exampleArgs(spec, ["--epochs", bad])).toThrow(`${n}: --epochs must be an integer ≥ 1, got "${bad}"`);
+      } else {
+        expect(() => exampleArgs(spec, ["--epochs", "3"])).toThrow(`${n}: --epochs does not apply to this example`);
+      }
+      if (spec.activation !== undefined) {
+        expect(exampleArgs(spec, ["--activation", "gelu"]).activation).toBe("gelu");
+        expect(() => exampleArgs(spec, ["--activation", "nosuch"])).toThrow(`${n}: unknown activation "nosuch"; known: elu`);
+        expect(() => exampleArgs(spec, ["--activation", "softmax"])).toThrow(`${n}: --activation softmax normalises across features, so it cannot be a hidden activation`);
+      } else {
+        expect(() => exampleArgs(spec, ["--activation", "relu"])).toThrow(`${n}: --activation does not apply to this example`);
+      }
+    });
+  }
+
+  it("runCli prints --help to stdout with exit code 0, and an error as one line without a stack trace", () => {
+    const cli = (args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "examples/spirals.ts", ...args], { encoding: "utf8" });
+    const help = cli(["--help"]);
+    expect([help.status, help.stderr]).toEqual([0, ""]);
+    expect(help.stdout).toContain("--activation NAME");
+    const bad = cli(["--epochs", "abc"]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toBe('error: spirals: --epochs must be an integer ≥ 1, got "abc"\n');
+    const lab = spawnSync(process.execPath, ["--import", "tsx", "examples/activation-lab.ts", "--epochs", "abc"], { encoding: "utf8" });
+    expect([lab.status, lab.stderr]).toEqual([1, "error: activation-lab: --epochs does not apply to this example; options: --quick, --seed, --out, --help\n"]);
+  });
+});
+
+describe("charts (examples/lib/svg-chart.ts)", () => {
+  it("a log axis over less than three decades gets 1-2-5 ticks, within one decade every multiple", () => {
+    expect(logTicks(Math.log10(0.03), Math.log10(2.2))).toEqual([0.05, 0.1, 0.2, 0.5, 1, 2]);
+    expect(logTicks(Math.log10(0.07), Math.log10(0.35))).toEqual([0.07, 0.08, 0.09, 0.1, 0.2, 0.3]);
+    expect(logTicks(-6, 0)).toEqual([1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1]);
+  });
+
+  it("default colours skip explicit ones (no two series look alike); the legend is wide enough for its labels", () => {
+    const svg = lineChartSvg({
+      title: "t",
+      xLabel: "x",
+      yLabel: "y",
+      series: [0, 1, 2, 3, 4].map((k) => ({ label: `a rather long legend label ${k}`, x: [0, 1], y: [k, k + 1], dashed: true, ...(k === 0 ? { color: PALETTE[4] } : {}) })),
+    });
+    const strokes = [...svg.matchAll(/<path d="[^"]*" fill="none" stroke="(#[0-9a-f]+)"/g)].map((m) => m[1]);
+    expect(new Set(strokes).size).toBe(5);
+    const width = Number(/width="(\d+)"/.exec(svg)![1]);
+    const legendX = Number(/<text x="(\d+(\.\d+)?)" y="[\d.]+">a rather/.exec(svg)![1]);
+    expect(legendX + 7 * "a rather long legend label 0".length).toBeLessThanOrEqual(width);
   });
 });

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import * as ort from "onnxruntime-web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  BatchNorm1d,
+  LayerNorm,
   Activation,
   Dense,
   defineActivation,
@@ -217,6 +219,31 @@ describe("exportOnnx matches predict in onnxruntime-web", () => {
     const got = await runOrt(bytes, x);
     expect(got.dims).toEqual([7, 2]);
     expectClose(got.data, predict(model, x));
+  });
+
+  it("LayerNorm (LayerNormalization) and BatchNorm1d (BatchNormalization with running statistics)", async () => {
+    const rng = generator(12);
+    const model = new Sequential(
+      new Dense(3, 8, { rng }),
+      new BatchNorm1d(8),
+      new ReLU(),
+      new Dense(8, 6, { rng }),
+      new LayerNorm(6),
+      new Dense(6, 4, { rng }),
+      new LayerNorm(4, { elementwiseAffine: false }),
+      new BatchNorm1d(4, { affine: false }),
+    );
+    for (let k = 0; k < 3; k++) model.forward(randn([9, 3], { rng: generator(20 + k) }));
+    for (const p of model.parameters()) for (let i = 0; i < p.size; i++) p.data[i] += 0.1 * Math.cos(i);
+    const x = randn([5, 3], { rng: generator(13) });
+    const bytes = exportOnnx(model, { inputShape: [null, 3] });
+    const ops = decodeOnnxModel(bytes).graph.node.map((n) => n.opType);
+    expect(ops.filter((o) => o.endsWith("Normalization"))).toEqual(["BatchNormalization", "LayerNormalization", "LayerNormalization", "BatchNormalization"]);
+    expectClose((await runOrt(bytes, x)).data, predict(model, x));
+    expect(() => exportOnnx(new LayerNorm(3), { inputShape: [null, 3], opset: 16 })).toThrow(
+      "exportOnnx: (model) (LayerNorm) needs LayerNormalization, which starts at opset 17",
+    );
+    expect(() => exportOnnx(new BatchNorm1d(3, { trackRunningStats: false }), { inputShape: [null, 3] })).toThrow("has no running statistics");
   });
 
   it("Dense on a rank-3 input (MatMul + Add over the last axis) before Flatten", async () => {

@@ -13,6 +13,10 @@ import { huberLoss } from "../src/losses/huber.js";
 import { mseLoss } from "../src/losses/mse.js";
 import { nllLoss } from "../src/losses/nll.js";
 
+// tfjs is the reference here; production mode keeps its "looks like you are running TensorFlow.js in
+// Node.js" banner out of the test output (bench/tfjs-setup.ts does the same).
+tf.env().set("PROD", true);
+
 function assertAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, atol = 1e-12, rtol = 1e-12): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {

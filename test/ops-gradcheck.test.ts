@@ -9,6 +9,7 @@ import * as softmaxOps from "../src/autograd/ops/softmax.js";
 import * as unaryOps from "../src/autograd/ops/unary.js";
 import * as gatherOps from "../src/autograd/ops/gather.js";
 import { linearFused } from "../src/autograd/ops/linear-fused.js";
+import { batchNorm, layerNorm } from "../src/autograd/ops/normalization.js";
 import { sigmoidEpilogue, tanhEpilogue } from "../src/activations/basic.js";
 import { reluEpilogue } from "../src/activations/relu-family.js";
 import { readdirSync } from "node:fs";
@@ -182,6 +183,20 @@ const cases: Record<string, Case[]> = {
     ["sumTo [] from [2,3]", (x) => shapeOps.sumTo(x, []), () => [r([2, 3], 64)]],
   ],
   indexAdd: [["indexAdd axis 1, repeated", (x) => shapeOps.indexAdd(x, [2, 0, 2], 1, 4), () => [r([2, 3, 2], 65)]]],
+  layerNorm: [
+    ["layerNorm [3,4] with weight and bias", (x, w, b) => layerNorm(x, [4], w, b), () => [r([3, 4], 66), r([4], 67), r([4], 68)]],
+    ["layerNorm [2,3,2] over [3,2], weight only", (x, w) => layerNorm(x, [3, 2], w, null, 1e-3), () => [r([2, 3, 2], 69), r([3, 2], 70)]],
+    ["layerNorm without affine", (x) => layerNorm(x, [5]), () => [r([2, 5], 71)]],
+  ],
+  batchNorm: [
+    ["batchNorm [5,3] batch statistics", (x, w, b) => batchNorm(x, w, b), () => [r([5, 3], 72), r([3], 73), r([3], 74)]],
+    ["batchNorm [3,2,4] batch statistics, no affine", (x) => batchNorm(x), () => [r([3, 2, 4], 75)]],
+    [
+      "batchNorm [4,3] running statistics",
+      (x, w, b) => batchNorm(x, w, b, { stats: { mean: Float64Array.of(0.1, -0.2, 0.3), variance: Float64Array.of(0.5, 1.5, 2) } }),
+      () => [r([4, 3], 76), r([3], 77), r([3], 78)],
+    ],
+  ],
 };
 
 /** Exported functions that are deliberately not differentiable. */

@@ -10,6 +10,7 @@ import { add, div, maximum, minimum, mul, sub } from "../src/autograd/ops/binary
 import { cast } from "../src/autograd/ops/cast.js";
 import { where } from "../src/autograd/ops/compare.js";
 import { linearFused } from "../src/autograd/ops/linear-fused.js";
+import { batchNorm, layerNorm } from "../src/autograd/ops/normalization.js";
 import { linear, matmul } from "../src/autograd/ops/matmul.js";
 import { max, mean, min, std, sum, variance } from "../src/autograd/ops/reduce.js";
 import { gather, scatterAdd } from "../src/autograd/ops/gather.js";
@@ -150,6 +151,19 @@ const cases: Record<string, Case[]> = {
   gather: [["gather axis 1, repeated", sq((x) => gather(x, 1, new TensorClass(new Float64Array([0, 2, 2, 1, 0, 0]), [2, 3]))), () => [r([2, 4], 88)]]],
   scatterAdd: [["scatterAdd axis 1, repeated", sq((x, s) => scatterAdd(x, 1, new TensorClass(new Float64Array([0, 2, 2, 1]), [2, 2]), s)), () => [r([2, 3], 90), r([2, 2], 91)]]],
   cast: [["cast float64 → float64 (identity)", sq((x) => cast(x, "float64")), () => [r([3], 50)]]],
+  layerNorm: [
+    ["layerNorm [3,4] with weight and bias", sq((x, w, b) => layerNorm(x, [4], w, b)), () => [r([3, 4], 66), r([4], 67), r([4], 68)]],
+    ["layerNorm without affine", sq((x) => layerNorm(x, [5])), () => [r([2, 5], 71)]],
+  ],
+  batchNorm: [
+    ["batchNorm [5,3] batch statistics", sq((x, w, b) => batchNorm(x, w, b)), () => [r([5, 3], 72), r([3], 73), r([3], 74)]],
+    ["batchNorm [3,2,4] batch statistics, no affine", sq((x) => batchNorm(x)), () => [r([3, 2, 4], 75)]],
+    [
+      "batchNorm [4,3] running statistics",
+      sq((x, w, b) => batchNorm(x, w, b, { stats: { mean: Float64Array.of(0.1, -0.2, 0.3), variance: Float64Array.of(0.5, 1.5, 2) } })),
+      () => [r([4, 3], 76), r([3], 77), r([3], 78)],
+    ],
+  ],
 };
 
 /** Exported functions that are deliberately not differentiable. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { BatchNorm1d } from "../src/layers/batch-norm.js";
 import { LeakyReLU } from "../src/activations/modules-relu.js";
 import { Swish } from "../src/activations/modules-trainable.js";
 import { Dense } from "../src/layers/dense.js";
@@ -53,5 +54,19 @@ describe("printing a module", () => {
     expect(String(model)).toBe(expected);
     expect(inspect(model)).toBe(expected);
     expect(String(new KAN([2, 5, 1]))).toBe("KAN(\n  (layers.0): KANLinear(2 → 5, grid 5, order 3)\n  (layers.1): KANLinear(5 → 1, grid 5, order 3)\n)");
+  });
+});
+
+describe("summary with normalisation layers", () => {
+  it("returns a string, runs in evaluation mode (BatchNorm on one sample, no running-statistics update) and restores the modes", () => {
+    const bn = new BatchNorm1d(8);
+    const model = new Sequential(new Dense(2, 8), bn, new Dense(8, 1));
+    model.train();
+    const text = summary(model, { inputShape: [2] });
+    expect(typeof text).toBe("string");
+    expect(text).toContain("BatchNorm1d(8, eps=");
+    expect(text).toContain("[1,8]");
+    expect(bn.num_batches_tracked!.data[0]).toBe(0);
+    expect([model.training, bn.training]).toEqual([true, true]);
   });
 });

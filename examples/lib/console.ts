@@ -1,4 +1,5 @@
 import type { Callback, CallbackContext } from "../../src/index.js";
+import { HelpRequested } from "./args.js";
 
 /** Where an example writes its screen output: `console.log` by default, a collector in tests. */
 export type Print = (line: string) => void;
@@ -51,10 +52,15 @@ export function epochLines(print: Print, every: number, extra?: (ctx: CallbackCo
 
 /**
  * Runs an example's `main` from the command line: an error (a bad option, an unknown
- * activation) prints its message alone, without a stack trace, and sets exit code 1.
+ * activation) prints its message alone, without a stack trace, and sets exit code 1;
+ * `--help` prints the usage and exits 0.
  */
 export function runCli(main: () => unknown): void {
   const fail = (e: unknown) => {
+    if (e instanceof HelpRequested) {
+      console.log(e.message);
+      return;
+    }
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
     process.exitCode = 1;
   };

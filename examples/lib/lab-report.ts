@@ -7,6 +7,7 @@ import { seluMarkdown, staysNormalised, type SeluResult } from "./lab-selu.js";
 import { largestMove, trainableMarkdown, type TrainableResult } from "./lab-trainable.js";
 import { VANISHED, vanishingMarkdown, type VanishingResult } from "./lab-vanishing.js";
 import { fixed3, mdTable, ms, num, pct, signed } from "./lab-common.js";
+import { deepMarkdown, deepVerdict, type DeepResult } from "./lab-deep.js";
 
 /** Everything the lab measured (timings are the fields ending in `Ms`). */
 export interface LabResult {
@@ -18,6 +19,7 @@ export interface LabResult {
   benchmark: BenchmarkResult;
   trainable: TrainableResult;
   curves: CurvesResult;
+  deep: DeepResult;
   /** One row per section: claim, what was measured, verdict. */
   summary: string[][];
   /** Every image the report links, relative to `options.out`. */
@@ -89,6 +91,12 @@ export function summaryRows(r: Omit<LabResult, "summary" | "images" | "reportPat
     ],
     ["6", "Swish β and LEAF α are learned", `largest change of a layer mean: ${moved.join(", ")}`, r.trainable.runs.every((x) => largestMove(x) >= 0.05) ? "they move" : "some barely move"],
     ["7", "derivatives by autograd", `${r.curves.curves.length} activations; largest autograd vs finite-difference gap ${num(worstFd)}`, worstFd < 1e-6 ? "agree" : "check"],
+    [
+      "8",
+      "SELU's self-normalisation matches ReLU + BatchNorm in a deep plain network",
+      `${r.deep.depth} × ${r.deep.width}, same budget and seed, test accuracy: ${r.deep.runs.map((x) => `${x.label} ${pct(x.finalTestAccuracy)}`).join(", ")}`,
+      deepVerdict(r.deep),
+    ],
   ];
 }
 
@@ -118,6 +126,8 @@ export function reportMarkdown(r: LabResult): string {
     trainableMarkdown(r.trainable),
     "",
     curvesMarkdown(r.curves),
+    "",
+    deepMarkdown(r.deep),
     "",
     "---",
     "",

@@ -42,6 +42,26 @@ export function ticks(lo: number, hi: number, count = 6): number[] {
   return out;
 }
 
+/**
+ * Ticks of a log axis spanning log10 values [lo, hi]: every power of ten, plus 2 and 5 times
+ * them when the axis spans three decades or fewer, and every integer multiple within one
+ * decade, so a short axis still has several labels.
+ */
+export function logTicks(lo: number, hi: number): number[] {
+  const decades = hi - lo;
+  const mantissas = decades <= 1.2 ? [1, 2, 3, 4, 5, 6, 7, 8, 9] : decades <= 3 ? [1, 2, 5] : [1];
+  const out: number[] = [];
+  const step = Math.max(1, Math.ceil(decades / 8));
+  for (let e = Math.floor(lo); e <= Math.ceil(hi); e += step) {
+    for (const m of mantissas) {
+      const v = m * 10 ** e;
+      const l = Math.log10(v);
+      if (l >= lo - 1e-9 && l <= hi + 1e-9) out.push(Number(v.toPrecision(12)));
+    }
+  }
+  return out;
+}
+
 function fmt(v: number): string {
   if (v === 0) return "0";
   const a = Math.abs(v);
@@ -51,9 +71,11 @@ function fmt(v: number): string {
 
 /** Renders a line chart as an SVG document. */
 export function lineChartSvg(chart: LineChart): string {
-  const width = chart.width ?? 640;
+  // The legend sits right of the plot: make room for its longest label (~7 px a character).
+  const legend = Math.max(170, 52 + 7 * Math.max(0, ...chart.series.map((x) => x.label.length)));
+  const width = chart.width ?? 470 + legend;
   const height = chart.height ?? 400;
-  const m = { left: 70, right: 170, top: 40, bottom: 50 };
+  const m = { left: 70, right: legend, top: 40, bottom: 50 };
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
   const ty = (v: number) => (chart.logY ? Math.log10(v) : v);
@@ -74,9 +96,7 @@ export function lineChartSvg(chart: LineChart): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="white"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escape(chart.title)}</text>`);
-  const yTicks = chart.logY
-    ? ticks(Math.floor(y0), Math.ceil(y1), Math.max(1, Math.min(8, Math.ceil(y1) - Math.floor(y0)))).filter((t) => Number.isInteger(t) && t >= y0 - 1e-9 && t <= y1 + 1e-9).map((t) => 10 ** t)
-    : ticks(y0, y1);
+  const yTicks = chart.logY ? logTicks(y0, y1) : ticks(y0, y1);
   for (const t of yTicks) {
     const y = sy(t);
     out.push(`<line x1="${m.left}" x2="${m.left + pw}" y1="${y}" y2="${y}" stroke="#e5e5e5"/>`);
@@ -90,8 +110,12 @@ export function lineChartSvg(chart: LineChart): string {
   out.push(`<rect x="${m.left}" y="${m.top}" width="${pw}" height="${ph}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${m.left + pw / 2}" y="${height - 10}" text-anchor="middle">${escape(chart.xLabel)}</text>`);
   out.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${escape(chart.yLabel)}</text>`);
+  // Default colours skip the ones given explicitly, so no two series share a colour by accident.
+  const free = PALETTE.filter((c) => !chart.series.some((x) => x.color === c));
+  let next = 0;
+  const colors = chart.series.map((x) => x.color ?? free[next++ % free.length]);
   chart.series.forEach((s, k) => {
-    const color = s.color ?? PALETTE[k % PALETTE.length];
+    const color = colors[k];
     const visible = s.x
       .map((x, i) => [x, s.y[i]] as const)
       .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!chart.logY || y > 0));

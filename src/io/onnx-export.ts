@@ -1,6 +1,9 @@
 import { Activation } from "../activations/activation.js";
 import { Dense } from "../layers/dense.js";
+import { BatchNorm1d } from "../layers/batch-norm.js";
 import { Dropout } from "../layers/dropout.js";
+import { LayerNorm } from "../layers/layer-norm.js";
+import { full } from "../tensor/creation.js";
 import { Flatten } from "../layers/flatten.js";
 import { Module } from "../layers/module.js";
 import { Sequential } from "../layers/sequential.js";
@@ -118,6 +121,40 @@ function denseNodes(m: Dense, x: OnnxValue, ctx: EmitContext): OnnxValue {
   return m.activation === null ? out : emitModule(m.activation, out, g, join(path, "activation"));
 }
 
+/** LayerNormalization (opset ≥ 17) over the trailing normalizedShape axes; a Scale of ones without affine. */
+function layerNormNodes(m: LayerNorm, x: OnnxValue, ctx: EmitContext): OnnxValue {
+  const { g, path, where } = ctx;
+  if (g.opset < 17) throw new Error(`exportOnnx: ${where} needs LayerNormalization, which starts at opset 17; export with opset ≥ 17`);
+  const k = m.normalizedShape.length;
+  const tail = x.shape.slice(x.shape.length - k);
+  if (x.shape.length < k || tail.some((d, i) => d !== m.normalizedShape[i])) {
+    throw new Error(`exportOnnx: ${where} normalises over [${m.normalizedShape.join(", ")}], but its input has shape [${x.shape.map((d) => d ?? BATCH_DIM).join(", ")}]`);
+  }
+  const scale = g.initializer(join(path, "weight"), m.weight ?? full(m.normalizedShape, 1, { dtype: g.dtype }));
+  const inputs = [x.name, scale, ...(m.bias === null ? [] : [g.initializer(join(path, "bias"), m.bias)])];
+  return { name: g.node("LayerNormalization", inputs, path, { axis: { int: -k }, epsilon: { float: m.eps } }), shape: x.shape };
+}
+
+/** BatchNormalization in inference mode, with the running statistics; ones/zeros without affine. */
+function batchNormNodes(m: BatchNorm1d, x: OnnxValue, ctx: EmitContext): OnnxValue {
+  const { g, path, where } = ctx;
+  if (m.running_mean === null || m.running_var === null) {
+    throw new Error(`exportOnnx: ${where} has no running statistics (trackRunningStats: false), so inference uses batch statistics, which BatchNormalization cannot express`);
+  }
+  if ((x.shape.length !== 2 && x.shape.length !== 3) || x.shape[1] !== m.numFeatures) {
+    throw new Error(`exportOnnx: ${where} expects [N, ${m.numFeatures}] or [N, ${m.numFeatures}, L], but its input has shape [${x.shape.map((d) => d ?? BATCH_DIM).join(", ")}]`);
+  }
+  const c = [m.numFeatures];
+  const inputs = [
+    x.name,
+    g.initializer(join(path, "weight"), m.weight ?? full(c, 1, { dtype: g.dtype })),
+    g.initializer(join(path, "bias"), m.bias ?? full(c, 0, { dtype: g.dtype })),
+    g.initializer(join(path, "running_mean"), m.running_mean),
+    g.initializer(join(path, "running_var"), m.running_var),
+  ];
+  return { name: g.node("BatchNormalization", inputs, path, { epsilon: { float: m.eps } }), shape: x.shape };
+}
+
 /** Emits the nodes of `m` applied to `x`, recursively; returns the output value. */
 function emitModule(m: Module, x: OnnxValue, g: OnnxGraphBuilder, path: string): OnnxValue {
   const ctx: EmitContext = { g, path, where: describe(m, path) };
@@ -128,6 +165,8 @@ function emitModule(m: Module, x: OnnxValue, g: OnnxGraphBuilder, path: string):
   }
   if (own(m, Dense)) return denseNodes(m, x, ctx);
   if (own(m, Dropout)) return x; // inference graph: Dropout is the identity
+  if (own(m, LayerNorm)) return layerNormNodes(m, x, ctx);
+  if (own(m, BatchNorm1d)) return batchNormNodes(m, x, ctx);
   if (own(m, Flatten)) {
     const rest = x.shape.slice(1).reduce<number>((a, d) => a * (d ?? 1), 1);
     return { name: g.node("Flatten", [x.name], path, { axis: { int: 1 } }), shape: [x.shape[0], rest] };
@@ -151,6 +190,8 @@ function valueInfo(name: string, shape: OnnxShape, elemType: number): OnnxValueI
  * Dense               → Gemm(x, W, b, transB=1) (MatMul+Add for inputs of rank > 2), then its activation
  * Identity, Dropout   → nothing (Dropout is the identity at inference)
  * Flatten             → Flatten(axis=1)
+ * LayerNorm           → LayerNormalization(axis = −len(normalizedShape), epsilon) (opset ≥ 17)
+ * BatchNorm1d         → BatchNormalization(epsilon) with the running statistics (inference)
  * ReLU, Sigmoid, Tanh → Relu, Sigmoid, Tanh
  * LeakyReLU, ELU      → LeakyRelu(alpha), Elu(alpha)
  * SELU                → Selu(alpha = 1.6732632…, gamma = 1.0507009…)

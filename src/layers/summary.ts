@@ -35,6 +35,12 @@ function countParams(module: Module): [trainable: number, frozen: number] {
  * type, its parameter count and (with `inputShape`) its output shape, then the totals of
  * trainable parameters and of other saved tensors (buffers, frozen parameters).
  *
+ * Returns the table as a string and prints nothing (Keras prints): pass it to
+ * `console.log`. With `inputShape`, one sample of zeros goes through the model in evaluation
+ * mode (so BatchNorm neither needs a batch nor updates its running statistics); every
+ * module's training flag is restored afterwards.
+ *
+ * @returns the table, lines separated by `"\n"`
  * @example
  * ```ts
  * console.log(summary(new Sequential(new Dense(2, 8, { activation: "tanh" }), new Dense(8, 1)), { inputShape: [2] }));
@@ -48,15 +54,21 @@ export function summary(model: Module, options: SummaryOptions = {}): string {
   const shapes = new Map<Module, string>();
   let output = "";
   if (options.inputShape !== undefined) {
-    noGrad(() => {
-      let x: Tensor = zeros([1, ...options.inputShape!]);
-      if (model instanceof Sequential) {
-        for (const layer of model.layers) {
-          x = layer.forward(x);
-          shapes.set(layer, formatShape(x.shape));
-        }
-      } else output = formatShape(model.forward(x).shape);
-    });
+    const modes: [Module, boolean][] = [model, ...model.namedModules().map(([, m]) => m)].map((m) => [m, m.training]);
+    model.eval();
+    try {
+      noGrad(() => {
+        let x: Tensor = zeros([1, ...options.inputShape!]);
+        if (model instanceof Sequential) {
+          for (const layer of model.layers) {
+            x = layer.forward(x);
+            shapes.set(layer, formatShape(x.shape));
+          }
+        } else output = formatShape(model.forward(x).shape);
+      });
+    } finally {
+      for (const [m, training] of modes) m.training = training;
+    }
   }
   const rows = layers.map(([path, m]) => {
     const [trainable, frozen] = countParams(m);
