@@ -65,6 +65,7 @@ export { Dense, type DenseOptions } from "./layers/dense.js";
 export { Sequential } from "./layers/sequential.js";
 export { Dropout, type DropoutOptions } from "./layers/dropout.js";
 export { Flatten } from "./layers/flatten.js";
+export { Embedding, type EmbeddingOptions } from "./layers/embedding.js";
 export { summary, type SummaryOptions } from "./layers/summary.js";
 export {
   constant,
@@ -188,6 +189,7 @@ export {
   loadCheckpoint,
   loadModel,
   optimizerPath,
+  previousOptimizerPath,
   saveModel,
   type LoadCheckpointOptions,
   type SaveModelOptions,

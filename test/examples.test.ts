@@ -110,3 +110,27 @@ describe("examples/kan.ts", () => {
     expect(text).toContain("Test RMSE");
   });
 });
+
+describe("examples/pinn.ts", () => {
+  it("--quick: trains the KAN and both MLPs on the Poisson PINN loss, reports L2/H1 errors, writes the pictures", async () => {
+    const { main: pinn, laplacian } = await import("../examples/pinn.js");
+    const { result, out, text } = await run(pinn, "pinn", ["--quick"]);
+    expectFiles(result.files, [join(out, "errors.svg"), join(out, "solution.svg"), join(out, "edges.svg")]);
+    expect(result.parameters.kan).toBe(300); // 30 edges × (1 base + 8 coefficients + 1 scale)
+    expect(Math.abs(result.parameters.mlpSame - result.parameters.kan)).toBeLessThan(10);
+    for (const v of [...Object.values(result.l2), ...Object.values(result.h1)]) expect(Number.isFinite(v)).toBe(true);
+    expect(text).toContain("KAN paper");
+    // Δu by autograd on a known function: u = x²y + y³ → Δu = 2y + 6y = 8y.
+    const { Tensor, Module } = await import("../src/index.js");
+    class Cubic extends Module {
+      forward(x: InstanceType<typeof Tensor>) {
+        const a = x.slice(1, 0, 1);
+        const b = x.slice(1, 1, 2);
+        return a.mul(a).mul(b).add(b.pow(3));
+      }
+    }
+    const pts = new Tensor(Float64Array.from([0.3, -0.5, -0.7, 0.25]), [2, 2]);
+    const { lap } = laplacian(new Cubic(), pts);
+    expect(Array.from(lap.data)).toEqual([8 * -0.5, 8 * 0.25]);
+  });
+});

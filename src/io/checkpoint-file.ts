@@ -2,9 +2,10 @@ import type { Module } from "../layers/module.js";
 import { requireNodeBuiltin } from "../platform/node.js";
 import { checkOptionKeys } from "../util/options.js";
 import type { CheckpointLimits } from "./architecture.js";
-import { atomicWriteFile } from "./atomic-write.js";
+import { abortWrite, atomicWriteFile, commitWrite, prepareWrite, removeStaleTemporaries, syncDirectory, type PreparedWrite } from "./atomic-write.js";
 import {
   encodeModel,
+  optimizerBelongsTo,
   rebuildModel,
   restoreCheckpoint,
   serializeOptimizer,
@@ -48,6 +49,31 @@ export function optimizerPath(path: string): string {
 }
 
 /**
+ * Where {@link saveModel} keeps the previous optimiser state while it replaces a pair:
+ * `path + ".optim.prev.safetensors"`. {@link loadCheckpoint} falls back to it when a save was
+ * interrupted between its two renames (new sidecar, old model).
+ */
+export function previousOptimizerPath(path: string): string {
+  return `${path}.optim.prev.safetensors`;
+}
+
+/**
+ * Moves the current sidecar (if any) aside to `previous`, so that until the model file is
+ * replaced an old model still has its own optimiser state. Renamed when on the same file
+ * system, copied otherwise.
+ */
+function keepPrevious(fs: typeof import("node:fs"), sidecar: string, previous: string): boolean {
+  if (!fs.existsSync(sidecar)) return false;
+  try {
+    fs.renameSync(sidecar, previous);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+    fs.copyFileSync(sidecar, previous);
+  }
+  return true;
+}
+
+/**
  * Saves a model's parameters and buffers to a safetensors file under their dotted state-dict
  * names (`0.weight`, `0.bias`, …), so PyTorch loads it directly:
  *
@@ -62,21 +88,68 @@ export function optimizerPath(path: string): string {
  *
  * With `optimizer`, its state (`serializeOptimizer`) goes to a separate file,
  * {@link optimizerPath}(path), so the model file holds exactly the model's keys (PyTorch's
- * strict load rejects extra keys). The sidecar records the SHA-256 of the model file, so a
- * model and an optimiser state from two different saves are never restored together. Each
- * file is written atomically (temporary file, fsync, rename): an interrupted save leaves the
- * previous file intact.
+ * strict load rejects extra keys). The sidecar records the SHA-256 of the model file, the id
+ * the pair shares, so a model and an optimiser state from two different saves are never
+ * restored together.
+ *
+ * Durable: both files are written and flushed (`fsync`) to temporary files before either is
+ * renamed into place; the previous sidecar is kept as {@link previousOptimizerPath}(path)
+ * until the new pair is durable, so a crash or error at any moment leaves a
+ * consistent pair — the old one or the new one — that {@link loadCheckpoint} finds. An
+ * existing file keeps its mode (a `0600` checkpoint stays private; new files get `0666`
+ * minus the umask); a symbolic link stays a link to its updated target. Stale temporary
+ * files of crashed saves (`<name>.tmp-<pid>-<hex>`, typegrad's own pattern only) are removed
+ * after a successful save.
  *
  * @throws Error when the model cannot describe its architecture (`spec()`), or metadata uses
  *   a `typegrad.` key or a non-string value; nothing is written then. In a runtime without a
  *   file system (a browser), an Error pointing to `serializeModel`.
  */
 export function saveModel(model: Module, path: string, options: SaveModelOptions = {}): void {
-  requireNodeBuiltin("saveModel", "fs", "serializeModel");
+  const fs = requireNodeBuiltin("saveModel", "fs", "serializeModel");
+  const { dirname } = requireNodeBuiltin("saveModel", "path", "serializeModel");
   const modelBytes = encodeModel(FILE_NAMES, model, options.metadata);
   const optimizerBytes = options.optimizer === undefined ? null : serializeOptimizer(options.optimizer, modelBytes);
-  atomicWriteFile(path, modelBytes);
-  if (optimizerBytes !== null) atomicWriteFile(optimizerPath(path), optimizerBytes);
+  if (optimizerBytes === null) {
+    atomicWriteFile(path, modelBytes);
+    return;
+  }
+  // Phase 1: both files written and flushed beside their targets; nothing visible has changed.
+  const model_ = prepareWrite("saveModel", path, modelBytes);
+  let sidecar: PreparedWrite;
+  try {
+    sidecar = prepareWrite("saveModel", optimizerPath(path), optimizerBytes);
+  } catch (error) {
+    abortWrite(model_);
+    throw error;
+  }
+  // Phase 2: old sidecar aside, new sidecar in, new model in. Every prefix of these steps
+  // leaves a consistent pair: (old model, old sidecar | previous) or (new model, new sidecar).
+  const previous = previousOptimizerPath(path);
+  let sidecarCommitted = false;
+  let kept = false;
+  try {
+    kept = keepPrevious(fs, sidecar.target, previous);
+    commitWrite(sidecar);
+    sidecarCommitted = true;
+    commitWrite(model_);
+  } catch (error) {
+    abortWrite(model_);
+    abortWrite(sidecar);
+    if (sidecarCommitted && kept) {
+      try {
+        fs.renameSync(previous, sidecar.target); // put the old pair back together
+      } catch {
+        // loadCheckpoint still finds the old sidecar as the previous one.
+      }
+    }
+    throw error;
+  }
+  for (const directory of new Set([dirname(model_.target), dirname(sidecar.target)])) syncDirectory(directory);
+  // The new pair is durable: the previous sidecar is no longer needed.
+  if (kept) fs.rmSync(previous, { force: true });
+  removeStaleTemporaries(model_.target);
+  removeStaleTemporaries(sidecar.target);
 }
 
 /**
@@ -93,19 +166,30 @@ export function saveModel(model: Module, path: string, options: SaveModelOptions
 export function loadCheckpoint(model: Module, path: string, options: LoadCheckpointOptions = {}): Record<string, string> {
   const fs = requireNodeBuiltin("loadCheckpoint", "fs", "deserializeCheckpoint");
   const bytes = fs.readFileSync(path);
-  const sidecar = optimizerPath(path);
-  const optimizer =
-    options.optimizer === undefined
-      ? null
-      : {
-          optimizer: options.optimizer,
-          source: sidecar,
-          bytes: () => {
-            if (!fs.existsSync(sidecar)) throw new Error(`loadCheckpoint: no optimiser state next to ${path} (expected ${sidecar})`);
-            return fs.readFileSync(sidecar);
-          },
-        };
+  const optimizer = options.optimizer === undefined ? null : { optimizer: options.optimizer, ...chooseSidecar(fs, path, bytes) };
   return restoreCheckpoint("loadCheckpoint", model, bytes, path, optimizer);
+}
+
+/**
+ * The optimiser state that belongs to the model file `modelBytes` (same SHA-256): the sidecar,
+ * or the previous sidecar a save interrupted between its renames left (the newest consistent
+ * pair). When neither belongs, the sidecar, whose check then reports the mismatch.
+ */
+function chooseSidecar(fs: typeof import("node:fs"), path: string, modelBytes: Uint8Array): { source: string; bytes: () => Uint8Array } {
+  const sidecar = optimizerPath(path);
+  const previous = previousOptimizerPath(path);
+  const read = (file: string): Uint8Array | null => (fs.existsSync(file) ? fs.readFileSync(file) : null);
+  const current = read(sidecar);
+  if (current !== null && optimizerBelongsTo(current, modelBytes)) return { source: sidecar, bytes: () => current };
+  const older = read(previous);
+  if (older !== null && optimizerBelongsTo(older, modelBytes)) return { source: previous, bytes: () => older };
+  if (current !== null) return { source: sidecar, bytes: () => current };
+  return {
+    source: sidecar,
+    bytes: () => {
+      throw new Error(`loadCheckpoint: no optimiser state next to ${path} (expected ${sidecar})`);
+    },
+  };
 }
 
 /**

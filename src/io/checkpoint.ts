@@ -207,7 +207,7 @@ function checkRebuilds(names: CheckpointNames, model: Module, spec: ModuleSpec):
  */
 export function decodeOptimizerState(op: string, sidecar: Uint8Array, sidecarSource: string, modelBytes: Uint8Array, modelSource: string): OptimizerState {
   const { tensors, metadata } = parseSafetensors(sidecar, sidecarSource);
-  checkFormatVersion(sidecarSource, metadata);
+  checkFormatVersion(`${op}: ${sidecarSource}`, metadata);
   const recorded = metadata[CHECKPOINT_KEYS.modelSha256];
   const actual = sha256(modelBytes);
   if (recorded !== actual) {
@@ -217,11 +217,26 @@ export function decodeOptimizerState(op: string, sidecar: Uint8Array, sidecarSou
   }
   const raw = metadata[CHECKPOINT_KEYS.optimizer];
   if (raw === undefined) throw new Error(`${op}: ${sidecarSource} has no "${CHECKPOINT_KEYS.optimizer}" metadata`);
-  const json = parseJson(sidecarSource, CHECKPOINT_KEYS.optimizer, raw);
+  const json = parseJson(`${op}: ${sidecarSource}`, CHECKPOINT_KEYS.optimizer, raw);
   if (json === null || typeof json !== "object" || Array.isArray(json) || typeof json.type !== "string" || typeof json.step !== "number") {
     throw new Error(`${op}: ${sidecarSource}: "${CHECKPOINT_KEYS.optimizer}" must be { type, step, groups }, got ${raw.slice(0, 80)}`);
   }
   return { type: json.type, step: json.step, groups: json.groups ?? null, tensors };
+}
+
+/**
+ * Whether optimiser-state bytes belong to these model bytes: their header (read without
+ * decoding a tensor) records the SHA-256 of `modelBytes`, the id the pair shares. `false` for
+ * bytes that are not a valid safetensors header.
+ */
+export function optimizerBelongsTo(sidecar: Uint8Array, modelBytes: Uint8Array): boolean {
+  let metadata: Record<string, string>;
+  try {
+    metadata = parseHeader(sidecar, "sidecar").metadata;
+  } catch {
+    return false;
+  }
+  return Object.prototype.hasOwnProperty.call(metadata, CHECKPOINT_KEYS.modelSha256) && metadata[CHECKPOINT_KEYS.modelSha256] === sha256(modelBytes);
 }
 
 /** Where the optimiser state for {@link restoreCheckpoint} comes from (already read, not yet decoded). */
@@ -239,7 +254,7 @@ export interface OptimizerSource {
  */
 export function restoreCheckpoint(op: string, model: Module, bytes: Uint8Array, source: string, optimizer: OptimizerSource | null): Record<string, string> {
   const { tensors, metadata } = parseSafetensors(bytes, source);
-  checkFormatVersion(source, metadata);
+  checkFormatVersion(`${op}: ${source}`, metadata);
   const optimizerState = optimizer === null ? null : decodeOptimizerState(op, optimizer.bytes(), optimizer.source, bytes, source);
   const snapshot = optimizerState === null ? null : model.stateDict();
   try {
@@ -301,7 +316,7 @@ export function rebuildModel(names: CheckpointNames, bytes: Uint8Array, source: 
   const op = names.load;
   const header = parseHeader(bytes, source, limits.maxHeaderBytes);
   const metadata = header.metadata;
-  checkFormatVersion(source, metadata);
+  checkFormatVersion(`${op}: ${source}`, metadata);
   const raw = metadata[CHECKPOINT_KEYS.architecture];
   if (raw === undefined) {
     throw new Error(`${op}: ${source} has no "${CHECKPOINT_KEYS.architecture}" metadata; build the model yourself and use ${names.restore}`);
