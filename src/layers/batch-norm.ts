@@ -7,7 +7,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { booleanOption, checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
-import { registerModule, type ModuleSpec } from "./spec.js";
+import { registerBuiltinModule, type ModuleSpec } from "./spec.js";
 
 /** Options of {@link BatchNorm1d}; the defaults are PyTorch's. */
 export interface BatchNorm1dOptions {
@@ -157,7 +157,10 @@ export class BatchNorm1d extends Module {
   }
 }
 
-registerModule("BatchNorm1d", (spec) => {
-  const { numFeatures, ...options } = spec.options ?? {};
-  return new BatchNorm1d(numFeatures as number, options as BatchNorm1dOptions);
-});
+/** Registers BatchNorm1d for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerBatchNorm1d(): void {
+  registerBuiltinModule("BatchNorm1d", (spec) => {
+    const { numFeatures, ...options } = spec.options ?? {};
+    return new BatchNorm1d(numFeatures as number, options as BatchNorm1dOptions);
+  });
+}

@@ -10,7 +10,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { glorotUniform, heNormal, initializer, lecunNormal, zerosInit, type Initializer, type InitName } from "./init.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
-import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { moduleFromSpec, registerBuiltinModule, type ModuleSpec } from "./spec.js";
 import { booleanRule, dtypeRule, integerRule, required } from "./spec-schema.js";
 
 /** Options of {@link Dense}. */
@@ -145,27 +145,30 @@ export class Dense extends Module {
   }
 }
 
-registerModule(
-  "Dense",
-  (spec) => {
-    const o = spec.options ?? {};
-    const child = spec.children?.[0];
-    const dtype = checkDType("Dense", o.dtype ?? getDefaultDtype());
-    return new Dense(o.inFeatures as number, o.outFeatures as number, {
-      bias: o.bias !== false,
-      dtype,
-      // Older checkpoints' activation specs carry no dtype: build them in the layer's.
-      activation: child === undefined ? null : withDefaultDtype(dtype, () => moduleFromSpec(child)),
-    });
-  },
-  {
-    options: { inFeatures: required(integerRule(1)), outFeatures: required(integerRule(1)), bias: booleanRule, dtype: dtypeRule },
-    children: [0, 1],
-    tensors: (o) => {
-      const dtype = (o.dtype ?? getDefaultDtype()) as DType;
-      const [inF, outF] = [o.inFeatures as number, o.outFeatures as number];
-      return [{ name: "weight", shape: [outF, inF], dtype }, ...(o.bias === false ? [] : [{ name: "bias", shape: [outF], dtype }])];
+/** Registers Dense for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerDense(): void {
+  registerBuiltinModule(
+    "Dense",
+    (spec) => {
+      const o = spec.options ?? {};
+      const child = spec.children?.[0];
+      const dtype = checkDType("Dense", o.dtype ?? getDefaultDtype());
+      return new Dense(o.inFeatures as number, o.outFeatures as number, {
+        bias: o.bias !== false,
+        dtype,
+        // Older checkpoints' activation specs carry no dtype: build them in the layer's.
+        activation: child === undefined ? null : withDefaultDtype(dtype, () => moduleFromSpec(child)),
+      });
     },
-    childName: () => "activation",
-  },
-);
+    {
+      options: { inFeatures: required(integerRule(1)), outFeatures: required(integerRule(1)), bias: booleanRule, dtype: dtypeRule },
+      children: [0, 1],
+      tensors: (o) => {
+        const dtype = (o.dtype ?? getDefaultDtype()) as DType;
+        const [inF, outF] = [o.inFeatures as number, o.outFeatures as number];
+        return [{ name: "weight", shape: [outF, inF], dtype }, ...(o.bias === false ? [] : [{ name: "bias", shape: [outF], dtype }])];
+      },
+      childName: () => "activation",
+    },
+  );
+}

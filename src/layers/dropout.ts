@@ -5,7 +5,7 @@ import { defaultGenerator, type Generator } from "../tensor/random.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
-import { registerModule, type ModuleSpec } from "./spec.js";
+import { registerBuiltinModule, type ModuleSpec } from "./spec.js";
 import { numberRule } from "./spec-schema.js";
 
 /** Options of {@link Dropout}. */
@@ -83,4 +83,7 @@ export class Dropout extends Module {
   }
 }
 
-registerModule("Dropout", (spec) => new Dropout((spec.options?.p ?? 0.5) as number), { options: { p: numberRule(0, 1) } });
+/** Registers Dropout for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerDropout(): void {
+  registerBuiltinModule("Dropout", (spec) => new Dropout((spec.options?.p ?? 0.5) as number), { options: { p: numberRule(0, 1) } });
+}

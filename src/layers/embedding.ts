@@ -9,7 +9,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { checkOptionKeys, countOption } from "../util/options.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
-import { registerModule, type ModuleSpec } from "./spec.js";
+import { registerBuiltinModule, type ModuleSpec } from "./spec.js";
 import { dtypeRule, integerRule, required } from "./spec-schema.js";
 
 /** Options of {@link Embedding}. */
@@ -141,17 +141,20 @@ export class Embedding extends Module {
   }
 }
 
-registerModule(
-  "Embedding",
-  (spec) => {
-    const o = spec.options ?? {};
-    return new Embedding(o.numEmbeddings as number, o.embeddingDim as number, {
-      ...(o.paddingIdx === undefined ? {} : { paddingIdx: o.paddingIdx as number }),
-      dtype: checkDType("Embedding", o.dtype ?? getDefaultDtype()),
-    });
-  },
-  {
-    options: { numEmbeddings: required(integerRule(1)), embeddingDim: required(integerRule(1)), paddingIdx: integerRule(0), dtype: dtypeRule },
-    tensors: (o) => [{ name: "weight", shape: [o.numEmbeddings as number, o.embeddingDim as number], dtype: (o.dtype ?? getDefaultDtype()) as DType }],
-  },
-);
+/** Registers Embedding for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerEmbedding(): void {
+  registerBuiltinModule(
+    "Embedding",
+    (spec) => {
+      const o = spec.options ?? {};
+      return new Embedding(o.numEmbeddings as number, o.embeddingDim as number, {
+        ...(o.paddingIdx === undefined ? {} : { paddingIdx: o.paddingIdx as number }),
+        dtype: checkDType("Embedding", o.dtype ?? getDefaultDtype()),
+      });
+    },
+    {
+      options: { numEmbeddings: required(integerRule(1)), embeddingDim: required(integerRule(1)), paddingIdx: integerRule(0), dtype: dtypeRule },
+      tensors: (o) => [{ name: "weight", shape: [o.numEmbeddings as number, o.embeddingDim as number], dtype: (o.dtype ?? getDefaultDtype()) as DType }],
+    },
+  );
+}

@@ -2,7 +2,7 @@ import { reshape } from "../autograd/ops/shape.js";
 import { formatShape } from "../tensor/shape.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
-import { registerModule, type ModuleSpec } from "./spec.js";
+import { registerBuiltinModule, type ModuleSpec } from "./spec.js";
 
 /**
  * Flattens every axis but the first: `[batch, d₁, d₂, …] → [batch, d₁·d₂·…]`.
@@ -20,4 +20,7 @@ export class Flatten extends Module {
   }
 }
 
-registerModule("Flatten", () => new Flatten(), { options: {} });
+/** Registers Flatten for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerFlatten(): void {
+  registerBuiltinModule("Flatten", () => new Flatten(), { options: {} });
+}

@@ -11,7 +11,7 @@ import { kaimingUniform, kanOptionsFromJson, kanOptionsToJson, resolveKANOptions
 import { splineLinear } from "./kan-spline-linear.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
-import { buildingPlaceholders, moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { buildingPlaceholders, moduleFromSpec, registerBuiltinModule, type ModuleSpec } from "./spec.js";
 import { booleanRule, dtypeRule, integerRule, numberRule, rangeRule, required } from "./spec-schema.js";
 
 /**
@@ -316,29 +316,32 @@ const KAN_LINEAR_SCHEMA = {
   dtype: dtypeRule,
 };
 
-registerModule(
-  "KANLinear",
-  (spec) => {
-    const o = spec.options ?? {};
-    const child = spec.children?.[0];
-    const options = kanOptionsFromJson("KANLinear", o);
-    return new KANLinear(o.inFeatures as number, o.outFeatures as number, child === undefined ? options : { ...options, baseActivation: moduleFromSpec(child) });
-  },
-  {
-    options: KAN_LINEAR_SCHEMA,
-    children: [0, 1],
-    tensors: (o) => {
-      const [inF, outF] = [o.inFeatures as number, o.outFeatures as number];
-      const g = (o.gridSize ?? 5) as number;
-      const k = (o.splineOrder ?? 3) as number;
-      const dtype = (o.dtype ?? getDefaultDtype()) as DType;
-      return [
-        { name: "baseWeight", shape: [outF, inF], dtype },
-        { name: "splineWeight", shape: [outF, inF, g + k], dtype },
-        ...(o.enableStandaloneScaleSpline === false ? [] : [{ name: "splineScaler", shape: [outF, inF], dtype }]),
-        { name: "grid", shape: [inF, g + 2 * k + 1], dtype },
-      ];
+/** Registers KANLinear for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerKANLinear(): void {
+  registerBuiltinModule(
+    "KANLinear",
+    (spec) => {
+      const o = spec.options ?? {};
+      const child = spec.children?.[0];
+      const options = kanOptionsFromJson("KANLinear", o);
+      return new KANLinear(o.inFeatures as number, o.outFeatures as number, child === undefined ? options : { ...options, baseActivation: moduleFromSpec(child) });
     },
-    childName: () => "baseActivation",
-  },
-);
+    {
+      options: KAN_LINEAR_SCHEMA,
+      children: [0, 1],
+      tensors: (o) => {
+        const [inF, outF] = [o.inFeatures as number, o.outFeatures as number];
+        const g = (o.gridSize ?? 5) as number;
+        const k = (o.splineOrder ?? 3) as number;
+        const dtype = (o.dtype ?? getDefaultDtype()) as DType;
+        return [
+          { name: "baseWeight", shape: [outF, inF], dtype },
+          { name: "splineWeight", shape: [outF, inF, g + k], dtype },
+          ...(o.enableStandaloneScaleSpline === false ? [] : [{ name: "splineScaler", shape: [outF, inF], dtype }]),
+          { name: "grid", shape: [inF, g + 2 * k + 1], dtype },
+        ];
+      },
+      childName: () => "baseActivation",
+    },
+  );
+}

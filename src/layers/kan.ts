@@ -6,7 +6,7 @@ import type { BaseActivation } from "./kan-activation.js";
 import { KAN_OPTION_KEYS, type KANLinearOptions } from "./kan-options.js";
 import { checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
-import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { moduleFromSpec, registerBuiltinModule, type ModuleSpec } from "./spec.js";
 import { integersRule } from "./spec-schema.js";
 
 /** Options of {@link KAN}: those of {@link KANLinear}, shared by every layer. */
@@ -167,20 +167,23 @@ export class KAN extends Module {
   }
 }
 
-registerModule(
-  "KAN",
-  (spec) => {
-    const children = spec.children ?? [];
-    if (!children.every((c) => c !== null && typeof c === "object" && c.type === "KANLinear")) {
-      throw new Error(`KAN: spec children must be KANLinear specs, got ${JSON.stringify(children.map((c) => c.type))}`);
-    }
-    const layers = children.map((c) => moduleFromSpec(c)) as KANLinear[];
-    const widths = spec.options?.widths as number[] | undefined;
-    const built = [layers[0].inFeatures, ...layers.map((l) => l.outFeatures)];
-    if (widths !== undefined && widths.join(",") !== built.join(",")) {
-      throw new Error(`KAN: spec widths [${widths.join(", ")}] do not match its layers [${built.join(", ")}]`);
-    }
-    return new KAN(layers);
-  },
-  { options: { widths: integersRule(1, 2) }, children: [1, Infinity], childTypes: ["KANLinear"], childName: (i) => `layers.${i}` },
-);
+/** Registers KAN for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerKAN(): void {
+  registerBuiltinModule(
+    "KAN",
+    (spec) => {
+      const children = spec.children ?? [];
+      if (!children.every((c) => c !== null && typeof c === "object" && c.type === "KANLinear")) {
+        throw new Error(`KAN: spec children must be KANLinear specs, got ${JSON.stringify(children.map((c) => c.type))}`);
+      }
+      const layers = children.map((c) => moduleFromSpec(c)) as KANLinear[];
+      const widths = spec.options?.widths as number[] | undefined;
+      const built = [layers[0].inFeatures, ...layers.map((l) => l.outFeatures)];
+      if (widths !== undefined && widths.join(",") !== built.join(",")) {
+        throw new Error(`KAN: spec widths [${widths.join(", ")}] do not match its layers [${built.join(", ")}]`);
+      }
+      return new KAN(layers);
+    },
+    { options: { widths: integersRule(1, 2) }, children: [1, Infinity], childTypes: ["KANLinear"], childName: (i) => `layers.${i}` },
+  );
+}

@@ -5,7 +5,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import { booleanOption, checkOptionKeys } from "../util/options.js";
 import { Module } from "./module.js";
 import { Parameter } from "./parameter.js";
-import { registerModule, type ModuleSpec } from "./spec.js";
+import { registerBuiltinModule, type ModuleSpec } from "./spec.js";
 
 /** Options of {@link LayerNorm}; the defaults are PyTorch's. */
 export interface LayerNormOptions {
@@ -95,7 +95,10 @@ export class LayerNorm extends Module {
   }
 }
 
-registerModule("LayerNorm", (spec) => {
-  const { normalizedShape, ...options } = spec.options ?? {};
-  return new LayerNorm(normalizedShape as number[], options as LayerNormOptions);
-});
+/** Registers LayerNorm for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerLayerNorm(): void {
+  registerBuiltinModule("LayerNorm", (spec) => {
+    const { normalizedShape, ...options } = spec.options ?? {};
+    return new LayerNorm(normalizedShape as number[], options as LayerNormOptions);
+  });
+}

@@ -1,6 +1,6 @@
 import type { Tensor } from "../tensor/tensor.js";
 import { Module } from "./module.js";
-import { moduleFromSpec, registerModule, type ModuleSpec } from "./spec.js";
+import { moduleFromSpec, registerBuiltinModule, type ModuleSpec } from "./spec.js";
 
 /**
  * A chain of modules applied in order: `Sequential(f, g, h)(x) = h(g(f(x)))`.
@@ -72,4 +72,7 @@ export class Sequential extends Module {
   }
 }
 
-registerModule("Sequential", (spec) => Sequential.from((spec.children ?? []).map(moduleFromSpec)), { options: {}, children: [0, Infinity] });
+/** Registers Sequential for checkpoints; called once by the spec registry at its first lookup (`src/layers/builtins.ts`). */
+export function registerSequential(): void {
+  registerBuiltinModule("Sequential", (spec) => Sequential.from((spec.children ?? []).map(moduleFromSpec)), { options: {}, children: [0, Infinity] });
+}

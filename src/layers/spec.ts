@@ -1,3 +1,5 @@
+import { BUILTIN_LAYER_TYPES, factories, type Registration } from "./spec-registry.js";
+import { registerBuiltinLayers } from "./builtins.js";
 import type { DType } from "../tensor/dtype.js";
 import type { Module } from "./module.js";
 import { checkSpec, checkSpecForm, DEFAULT_SPEC_LIMITS, type SpecLimits, type SpecOptions, type SpecSchema } from "./spec-schema.js";
@@ -43,14 +45,6 @@ export interface ModuleSchema extends SpecSchema {
 /** A schema, or a function choosing one from the spec (`null`: check nothing, build to learn the tensors). */
 export type ModuleSchemaFor = ModuleSchema | ((spec: ModuleSpec) => ModuleSchema | null);
 
-interface Registration {
-  readonly factory: ModuleFactory;
-  /** The schema of a spec of this type, `null` when the type has none. */
-  schemaOf(spec: ModuleSpec): ModuleSchema | null;
-}
-
-const factories = new Map<string, Registration>();
-
 /**
  * Makes a module type loadable from a checkpoint by its spec's `type` name.
  *
@@ -63,7 +57,20 @@ const factories = new Map<string, Registration>();
  */
 export function registerModule(type: string, factory: ModuleFactory, schema?: ModuleSchemaFor): void {
   if (typeof type !== "string" || type.length === 0) throw new Error("registerModule: type must be a non-empty string");
+  if (factories.has(type) || BUILTIN_LAYER_TYPES.includes(type)) {
+    throw new Error(`registerModule: module type "${type}" is already registered`);
+  }
+  addRegistration(type, factory, schema);
+}
+
+/** Registers one of {@link BUILTIN_LAYER_TYPES} (only `src/layers/builtins.ts` calls it). */
+export function registerBuiltinModule(type: string, factory: ModuleFactory, schema?: ModuleSchemaFor): void {
+  if (!BUILTIN_LAYER_TYPES.includes(type)) throw new Error(`registerBuiltinModule: "${type}" is not a built-in layer type`);
   if (factories.has(type)) throw new Error(`registerModule: module type "${type}" is already registered`);
+  addRegistration(type, factory, schema);
+}
+
+function addRegistration(type: string, factory: ModuleFactory, schema?: ModuleSchemaFor): void {
   const schemaOf = typeof schema === "function" ? schema : () => schema ?? null;
   factories.set(type, { factory, schemaOf });
 }
@@ -74,6 +81,7 @@ export function registerModule(type: string, factory: ModuleFactory, schema?: Mo
  * @throws Error naming `where`, the type and the known ones when the type is not registered
  */
 export function registeredModule(where: string, type: string): Registration {
+  registerBuiltinLayers();
   const registration = factories.get(type);
   if (registration === undefined) {
     throw new Error(`${where}: unknown module type ${JSON.stringify(type)}; known: ${[...factories.keys()].sort().join(", ")}`);
