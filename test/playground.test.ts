@@ -152,10 +152,17 @@ describe("playground in Chromium", () => {
     const { page } = await open("dataset=spiral");
     await page.selectOption("#activation", "swish");
     await ready(page);
+    // The panel redraws on the next animation frame after a snapshot: wait for it to show both layers' β.
+    const drawn = (check: string) =>
+      page.waitForFunction((c) => {
+        const ps = JSON.parse(document.getElementById("param-values")?.dataset.params ?? "[]") as { params: { beta?: number[] } }[];
+        return ps.length === 2 && ps.every((p) => p.params.beta !== undefined) && (c === "any" || ps.some((p) => Math.abs(p.params.beta![0] - 1) > 1e-2));
+      }, check);
+    await drawn("any");
     const before = JSON.parse((await page.getAttribute("#param-values", "data-params")) ?? "[]") as { params: { beta: number[] } }[];
     expect(before.map((p) => p.params.beta[0])).toEqual([1, 1]);
     await runSteps(page, 200);
-    await page.waitForTimeout(100);
+    await drawn("moved").catch(() => undefined); // the assertion below says what was drawn
     const after = JSON.parse((await page.getAttribute("#param-values", "data-params")) ?? "[]") as { params: { beta: number[] } }[];
     const moved = after.map((p) => Math.abs(p.params.beta[0] - 1));
     expect(Math.max(...moved)).toBeGreaterThan(1e-2);
