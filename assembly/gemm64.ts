@@ -58,7 +58,12 @@ export function gemm64(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: us
           for (let r = 0; r < rows; r++) {
             const src = TILE64 + <usize>(r * NR64 * 8);
             const dst = cp + <usize>r * <usize>n * 8;
-            for (let j = 0; j < cols; j++) store<f64>(dst + <usize>j * 8, load<f64>(src + <usize>j * 8));
+            if (cols == NR64) {
+              v128.store(dst, v128.load(src));
+              v128.store(dst, v128.load(src, 16), 16);
+            } else {
+              for (let j = 0; j < cols; j++) store<f64>(dst + <usize>j * 8, load<f64>(src + <usize>j * 8));
+            }
           }
         }
       }

@@ -5,7 +5,7 @@
 export { gemm, workspaceBytes } from "./gemm";
 export { linearForward, linearBackward } from "./linear";
 export { adamStep } from "./adam";
-export { sgdStep } from "./optim";
+export { sgdStep, rmspropStep } from "./optim";
 export { gemm64, workspaceBytes64 } from "./gemm64";
 
 /** First byte the host may use: everything below belongs to the module's static data. */

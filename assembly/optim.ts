@@ -58,3 +58,45 @@ export function sgdStep(
     store<f32>(theta + off, <f32>(t - lr * (nesterov ? gi + momentum * <f64>bi : <f64>bi)));
   }
 }
+
+/**
+ * RMSprop over `n` elements (`gAvg` used when `centered`, `b` when momentum > 0):
+ *
+ *   gᵢ = λ ≠ 0 ? g + λ·θ : g
+ *   v ← α·v + (1 − α)·gᵢ·gᵢ                                   (rounded)
+ *   centered: gAvg ← lerp(gAvg, gᵢ, 1 − α) (rounded); d = √(v − gAvg²) + ε;  else d = √v + ε
+ *   momentum: b ← μ·b + gᵢ/d (rounded); θ ← θ − lr·b;   else θ ← θ − lr·(gᵢ/d)
+ */
+export function rmspropStep(
+  n: i32, theta: usize, g: usize, v: usize, gAvg: usize, b: usize,
+  lr: f64, alpha: f64, oneMinusAlpha: f64, eps: f64, momentum: f64, centered: bool, weightDecay: f64,
+): void {
+  const decay = weightDecay != 0;
+  // lerp(a, b, w) with w = 1 − α: a + w·(b − a) when w < 0.5, else b − (b − a)·(1 − w).
+  const w = oneMinusAlpha;
+  const fromStart = w < 0.5;
+  const w1 = 1 - w;
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i * 4;
+    const t = <f64>load<f32>(theta + off);
+    const gi = decay ? <f64>load<f32>(g + off) + weightDecay * t : <f64>load<f32>(g + off);
+    const vi = <f32>(alpha * <f64>load<f32>(v + off) + oneMinusAlpha * gi * gi);
+    store<f32>(v + off, vi);
+    let d: f64;
+    if (centered) {
+      const a = <f64>load<f32>(gAvg + off);
+      const ga = <f32>(fromStart ? a + w * (gi - a) : gi - (gi - a) * w1);
+      store<f32>(gAvg + off, ga);
+      d = Math.sqrt(<f64>vi - <f64>ga * <f64>ga) + eps;
+    } else {
+      d = Math.sqrt(<f64>vi) + eps;
+    }
+    if (momentum > 0) {
+      const bi = <f32>(momentum * <f64>load<f32>(b + off) + gi / d);
+      store<f32>(b + off, bi);
+      store<f32>(theta + off, <f32>(t - lr * <f64>bi));
+    } else {
+      store<f32>(theta + off, <f32>(t - lr * (gi / d)));
+    }
+  }
+}

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { adamGroupReference } from "../src/kernels/adam.js";
 import { setKernels, typescriptKernels } from "../src/kernels/index.js";
-import { sgdReference, type SgdScalars } from "../src/kernels/optim.js";
-import { adamGroupWasm, enableWasmKernels, kernelInfo, sgdWasm, WASM_OPTIM_MIN_SIZE, wasmKernels } from "../src/kernels/wasm.js";
+import { rmspropReference, sgdReference, type RmspropScalars, type SgdScalars } from "../src/kernels/optim.js";
+import { adamGroupWasm, enableWasmKernels, kernelInfo, rmspropWasm, sgdWasm, WASM_OPTIM_MIN_SIZE, wasmKernels } from "../src/kernels/wasm.js";
 import { Dense } from "../src/layers/dense.js";
 import { Sequential } from "../src/layers/sequential.js";
 import { crossEntropyLoss } from "../src/losses/cross-entropy.js";
@@ -47,6 +47,37 @@ describe.skipIf(!wasmOn)("optimiser kernels: WebAssembly bit for bit the TypeScr
       for (let j = 0; j < SIZES.length; j++) {
         expect(bits(wasm[j].theta)).toEqual(bits(ref[j].theta));
         if (ref[j].b !== null) expect(bits(wasm[j].b as Float32Array)).toEqual(bits(ref[j].b as Float32Array));
+      }
+    });
+  }
+
+  const rmsCases: RmspropScalars[] = [
+    { lr: 0.01, alpha: 0.99, eps: 1e-8, momentum: 0, centered: false, weightDecay: 0 },
+    { lr: 0.01, alpha: 0.9, eps: 1e-6, momentum: 0.9, centered: false, weightDecay: 1e-2 },
+    { lr: 0.01, alpha: 0.3, eps: 1e-8, momentum: 0, centered: true, weightDecay: 0 },
+    { lr: 0.02, alpha: 0.99, eps: 1e-8, momentum: 0.5, centered: true, weightDecay: 1e-3 },
+  ];
+  for (const o of rmsCases) {
+    it(`RMSprop ${JSON.stringify(o)} over a group of sizes ${SIZES.join(", ")}, 3 steps`, () => {
+      const make = () =>
+        SIZES.map((n, j) => ({
+          theta: values(n, 30 + j),
+          g: values(n, 40 + j, 0.5),
+          v: new Float32Array(n),
+          gAvg: o.centered ? new Float32Array(n) : null,
+          b: o.momentum > 0 ? new Float32Array(n) : null,
+        }));
+      const ref = make();
+      const wasm = make();
+      for (let step = 0; step < 3; step++) {
+        rmspropReference(ref, o);
+        rmspropWasm(wasm, o);
+      }
+      for (let j = 0; j < SIZES.length; j++) {
+        for (const key of ["theta", "v", "gAvg", "b"] as const) {
+          const r = ref[j][key];
+          if (r !== null) expect(bits(wasm[j][key] as Float32Array), `${key} of parameter ${j}`).toEqual(bits(r));
+        }
       }
     });
   }

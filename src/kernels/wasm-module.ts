@@ -1,5 +1,5 @@
 import { nodeBuiltin } from "../platform/node.js";
-import type { SgdScalars } from "./optim.js";
+import type { RmspropScalars, SgdScalars } from "./optim.js";
 import { KERNELS_WASM_BASE64 } from "./wasm-bytes.generated.js";
 
 // The few WebAssembly JS-API members used here, typed locally: the project's `lib` is
@@ -37,6 +37,10 @@ interface KernelExports {
   sgdStep?(
     n: number, theta: number, g: number, b: number,
     lr: number, momentum: number, oneMinusDampening: number, nesterov: number, weightDecay: number, first: number,
+  ): void;
+  rmspropStep?(
+    n: number, theta: number, g: number, v: number, gAvg: number, b: number,
+    lr: number, alpha: number, oneMinusAlpha: number, eps: number, momentum: number, centered: number, weightDecay: number,
   ): void;
 }
 
@@ -296,9 +300,9 @@ export class WasmKernelModule {
     return true;
   }
 
-  /** Whether this build has the SGD kernel (`sgdStep`). */
+  /** Whether this build has the optimiser kernels (`sgdStep`, `rmspropStep`). */
   get hasOptimizers(): boolean {
-    return typeof this.#exports.sgdStep === "function";
+    return typeof this.#exports.sgdStep === "function" && typeof this.#exports.rmspropStep === "function";
   }
 
   /**
@@ -315,6 +319,48 @@ export class WasmKernelModule {
     return this.#packed(arrays, withB ? [true, false, true] : [true, false], (n, [t, g, b]) =>
       step(n, t, g, b ?? 0, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0),
     );
+  }
+
+  /**
+   * Adam's plain update over many float32 parameters sharing one step count, in one call (as {@link sgd}).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory
+   */
+  adamGroup(
+    segments: readonly { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[],
+    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): boolean {
+    const w = 1 - beta1;
+    return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
+      this.#exports.adamStep(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
+    );
+  }
+
+  /**
+   * RMSprop's update over many float32 parameters in one call (as {@link sgd}).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  rmsprop(
+    segments: readonly { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[],
+    o: RmspropScalars,
+  ): boolean {
+    const step = this.#exports.rmspropStep;
+    if (step === undefined) return false;
+    const withAvg = o.centered;
+    const withB = o.momentum > 0;
+    const arrays = segments.map((s) => {
+      const a = [s.theta, s.g, s.v];
+      if (withAvg) a.push(s.gAvg as Float32Array);
+      if (withB) a.push(s.b as Float32Array);
+      return a;
+    });
+    const writes = [true, false, true, ...(withAvg ? [true] : []), ...(withB ? [true] : [])];
+    return this.#packed(arrays, writes, (n, off) => {
+      const avg = withAvg ? off[3] : 0;
+      const b = withB ? off[withAvg ? 4 : 3] : 0;
+      step(n, off[0], off[1], off[2], avg, b, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, o.centered ? 1 : 0, o.weightDecay);
+    });
   }
 
   /**

@@ -1,9 +1,9 @@
 import type { TypedArray } from "../tensor/dtype.js";
-import { adamPlainReference, type AdamSegment } from "./adam.js";
+import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { kernels, setKernels, type Kernels } from "./index.js";
-import { sgdReference, type SgdScalars, type SgdSegment } from "./optim.js";
+import { rmspropReference, sgdReference, type RmspropScalars, type RmspropSegment, type SgdScalars, type SgdSegment } from "./optim.js";
 import { WasmKernelModule } from "./wasm-module.js";
 
 /**
@@ -178,11 +178,33 @@ export function sgdWasm(segments: readonly SgdSegment[], o: SgdScalars): void {
   if (rest.length > 0) sgdReference(rest, o);
 }
 
-/** Adam's plain update over a group sharing one step count: {@link adamWasm} per parameter. */
+/** Adam's plain update over a group sharing one step count, dispatched as {@link sgdWasm}. */
 export function adamGroupWasm(
   segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
 ): void {
-  for (const s of segments) adamWasm(s.theta, s.g, s.m, s.v, beta1, beta2, stepSize, bias2Sqrt, eps);
+  const [f32, rest] = loaded !== null ? splitFloat32(segments, (s) => allFloat32(s.theta, s.g, s.m, s.v)) : [[], segments];
+  const part = f32 as { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[];
+  if (part.length > 0 && !(loaded as WasmKernelModule).adamGroup(part, beta1, beta2, stepSize, bias2Sqrt, eps)) {
+    adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps);
+  }
+  if (rest.length > 0) adamGroupReference(rest, beta1, beta2, stepSize, bias2Sqrt, eps);
+}
+
+/** RMSprop over a group, dispatched as {@link sgdWasm}. */
+export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScalars): void {
+  const [f32, rest] =
+    loaded !== null && loaded.hasOptimizers
+      ? splitFloat32(
+          segments,
+          (s) =>
+            allFloat32(s.theta, s.g, s.v, o.centered ? s.gAvg : null, o.momentum > 0 ? s.b : null) &&
+            (!o.centered || s.gAvg !== null) &&
+            (o.momentum <= 0 || s.b !== null),
+        )
+      : [[], segments];
+  const part = f32 as { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[];
+  if (part.length > 0 && !(loaded as WasmKernelModule).rmsprop(part, o)) rmspropReference(part, o);
+  if (rest.length > 0) rmspropReference(rest, o);
 }
 
 /**
@@ -198,6 +220,7 @@ export const wasmKernels: Kernels = {
   linearBackward: linearBackwardWasm,
   adam: adamWasm,
   sgd: sgdWasm,
+  rmsprop: rmspropWasm,
   adamGroup: adamGroupWasm,
 };
 
