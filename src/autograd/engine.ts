@@ -3,7 +3,7 @@ import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { backwardCreateGraph } from "./grad.js";
 import type { AccumulatingBackwardFn, GradNode } from "./node.js";
-import { lastInPlaceOp, versionOf } from "./version.js";
+import { inPlaceSeen, lastInPlaceOp, versionOf } from "./version.js";
 
 /** Options of {@link backward}. */
 export interface BackwardOptions {
@@ -176,17 +176,18 @@ function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {
  *   was changed in place after the node was recorded (its backward would read the new values)
  */
 export function checkVersions(output: Tensor, node: GradNode): void {
+  if (!inPlaceSeen()) return;
   const saved = node.versions;
-  if (saved === undefined) return;
   const n = node.inputs.length;
   for (let k = 0; k <= n; k++) {
     const t = k < n ? node.inputs[k] : output;
     const now = versionOf(t.data);
-    if (now !== saved[k]) {
+    const expected = saved === undefined ? 0 : saved[k];
+    if (now !== expected) {
       const which = k < n ? `input ${k}` : "output";
       throw new Error(
         `backward: ${node.op}'s ${which} (shape ${formatShape(t.shape)}) was modified in place by ${lastInPlaceOp(t.data) ?? "an in-place op"} ` +
-          `after ${node.op} recorded it (version ${now}, expected ${saved[k]}), so ${node.op}'s gradient cannot be computed; ` +
+          `after ${node.op} recorded it (version ${now}, expected ${expected}), so ${node.op}'s gradient cannot be computed; ` +
           "use the out-of-place op (add instead of add_, …), or make the change after backward()",
       );
     }

@@ -2,7 +2,7 @@ import type { DType, TypedArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { isGradEnabled } from "./grad-mode.js";
-import { versionOf } from "./version.js";
+import { inPlaceSeen, versionOf } from "./version.js";
 
 /**
  * Given dL/d(output), returns dL/d(input) for each input, in order, each with the
@@ -43,7 +43,8 @@ export interface GradNode {
   readonly backward: BackwardFn;
   /**
    * Storage versions (see `version.ts`) of each input, then of the output, when the node was
-   * recorded; `backward()` refuses to run this node if one changed since.
+   * recorded (undefined: all 0, no in-place op had run yet); `backward()` refuses to run
+   * this node if one changed since.
    */
   readonly versions?: readonly number[];
   /**
@@ -83,9 +84,12 @@ export function record(
     }
   }
   if (!requiresGrad) return new Tensor(data, shape);
-  const versions = new Array<number>(inputs.length + 1);
-  for (let k = 0; k < inputs.length; k++) versions[k] = versionOf(inputs[k].data);
-  versions[inputs.length] = versionOf(data);
+  let versions: number[] | undefined;
+  if (inPlaceSeen()) {
+    versions = new Array<number>(inputs.length + 1);
+    for (let k = 0; k < inputs.length; k++) versions[k] = versionOf(inputs[k].data);
+    versions[inputs.length] = versionOf(data);
+  }
   return new Tensor(data, shape, { requiresGrad, node: { op, inputs, backward, graphBackward, graphHint, versions } });
 }
 

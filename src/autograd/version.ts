@@ -17,9 +17,21 @@ interface Version {
 }
 
 const versions = new WeakMap<ArrayBufferLike, Version>();
+/**
+ * Whether any in-place op has run in this process. Until one has, every version is 0 and
+ * `record()` saves none: reading `.buffer` of a small typed array allocates it, which
+ * showed as per-op overhead on small training steps.
+ */
+let anyChanged = false;
+
+/** Whether any storage has been changed in place yet (before that, every version is 0). */
+export function inPlaceSeen(): boolean {
+  return anyChanged;
+}
 
 /** How many in-place changes the storage of `data` has seen (0 for one never changed). */
 export function versionOf(data: TypedArray): number {
+  if (!anyChanged) return 0;
   return versions.get(data.buffer)?.version ?? 0;
 }
 
@@ -30,6 +42,7 @@ export function lastInPlaceOp(data: TypedArray): string | undefined {
 
 /** Records that `op` changed the storage of `data` in place. */
 export function bumpVersion(data: TypedArray, op: string): void {
+  anyChanged = true;
   const v = versions.get(data.buffer);
   if (v === undefined) versions.set(data.buffer, { version: 1, op });
   else {
