@@ -64,17 +64,7 @@ export function gradcheck(
   const rtol = options.rtol ?? 1e-3;
   const raise = options.raiseOnFailure ?? true;
   const params = options.params ?? [];
-  const checked: [string, number, Tensor][] = [
-    ...inputs.map((t, k): [string, number, Tensor] => ["input", k, t]),
-    ...params.map((t, k): [string, number, Tensor] => ["param", k, t]),
-  ];
-  for (const [kind, k, t] of checked) {
-    if (!(t instanceof Tensor)) throw new Error(`gradcheck: ${kind} ${k} is not a Tensor`);
-    if (t.dtype !== "float64") {
-      throw new Error(`gradcheck: ${kind} ${k} is ${t.dtype}; gradcheck needs float64 (use .to("float64") on a leaf)`);
-    }
-    if (!t.isLeaf) throw new Error(`gradcheck: ${kind} ${k} is not a leaf tensor; pass tensors created by the user`);
-  }
+  const checked = checkedLeaves("gradcheck", inputs, params);
   const saved = checked.map(([, , t]) => ({ requiresGrad: t.requiresGrad, grad: t.grad }));
   try {
     for (const [, , t] of checked) {
@@ -166,17 +156,7 @@ export function gradgradcheck(
   const rtol = options.rtol ?? 1e-3;
   const raise = options.raiseOnFailure ?? true;
   const params = options.params ?? [];
-  const checked: [string, number, Tensor][] = [
-    ...inputs.map((t, k): [string, number, Tensor] => ["input", k, t]),
-    ...params.map((t, k): [string, number, Tensor] => ["param", k, t]),
-  ];
-  for (const [kind, k, t] of checked) {
-    if (!(t instanceof Tensor)) throw new Error(`gradgradcheck: ${kind} ${k} is not a Tensor`);
-    if (t.dtype !== "float64") {
-      throw new Error(`gradgradcheck: ${kind} ${k} is ${t.dtype}; gradgradcheck needs float64 (use .to("float64") on a leaf)`);
-    }
-    if (!t.isLeaf) throw new Error(`gradgradcheck: ${kind} ${k} is not a leaf tensor; pass tensors created by the user`);
-  }
+  const checked = checkedLeaves("gradgradcheck", inputs, params);
   const leaves = checked.map(([, , t]) => t);
   const saved = leaves.map((t) => ({ requiresGrad: t.requiresGrad, grad: t.grad }));
   const fail = (message: string): false => {
@@ -267,4 +247,24 @@ export function gradgradcheck(
       t.grad = saved[j].grad;
     });
   }
+}
+
+/**
+ * The tensors a check differentiates, labelled `["input" | "param", index, tensor]`.
+ *
+ * @throws Error naming `op`, the input or param and its index when one is not a float64 leaf tensor
+ */
+function checkedLeaves(op: string, inputs: readonly Tensor[], params: readonly Tensor[]): [string, number, Tensor][] {
+  const checked: [string, number, Tensor][] = [
+    ...inputs.map((t, k): [string, number, Tensor] => ["input", k, t]),
+    ...params.map((t, k): [string, number, Tensor] => ["param", k, t]),
+  ];
+  for (const [kind, k, t] of checked) {
+    if (!(t instanceof Tensor)) throw new Error(`${op}: ${kind} ${k} is not a Tensor`);
+    if (t.dtype !== "float64") {
+      throw new Error(`${op}: ${kind} ${k} is ${t.dtype}; ${op} needs float64 (use .to("float64") on a leaf)`);
+    }
+    if (!t.isLeaf) throw new Error(`${op}: ${kind} ${k} is not a leaf tensor; pass tensors created by the user`);
+  }
+  return checked;
 }

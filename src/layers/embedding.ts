@@ -5,6 +5,7 @@ import { randn } from "../tensor/creation.js";
 import { allocate, checkDType, getDefaultDtype, type DType } from "../tensor/dtype.js";
 import type { Generator } from "../tensor/random.js";
 import { formatShape } from "../tensor/shape.js";
+import { indexValues } from "../tensor/indices.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkOptionKeys, countOption } from "../util/options.js";
 import { Module } from "./module.js";
@@ -83,17 +84,7 @@ export class Embedding extends Module {
    * @throws Error naming an index that is not an integer or out of range, and its position
    */
   forward(indices: Tensor | readonly number[] | Int32Array): Tensor {
-    let values: ArrayLike<number>;
-    let shape: readonly number[];
-    if (indices instanceof Tensor) {
-      values = indices.data;
-      shape = indices.shape;
-    } else if (Array.isArray(indices) || indices instanceof Int32Array) {
-      values = indices;
-      shape = [indices.length];
-    } else {
-      throw new Error(`Embedding: indices must be a Tensor, a number[] or an Int32Array, got ${indices === null ? "null" : typeof indices}`);
-    }
+    const { values, shape } = indexValues("Embedding", "indices", indices);
     const n = this.numEmbeddings;
     const d = this.embeddingDim;
     const idx = new Int32Array(values.length);

@@ -1,8 +1,9 @@
+import { indexValues, type IndexLike } from "../tensor/indices.js";
 import { formatShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
 /** Integer class labels: a 1-D tensor holding integers, a number array or an Int32Array. */
-export type Labels = Tensor | readonly number[] | Int32Array;
+export type Labels = IndexLike;
 
 /**
  * Checks a `[N, C]` input and `N` integer labels in `[0, C)`, and returns the labels.
@@ -17,16 +18,9 @@ export function checkLabels(op: string, input: Tensor, labels: Labels, ignoreInd
     throw new Error(`${op}: input must have shape [N, C], got ${formatShape(input.shape)}`);
   }
   const [n, c] = input.shape;
-  let values: ArrayLike<number>;
-  if (labels instanceof Tensor) {
-    if (labels.ndim !== 1) {
-      throw new Error(`${op}: label tensor must have shape [N] = [${n}], got ${formatShape(labels.shape)}`);
-    }
-    values = labels.data;
-  } else if (Array.isArray(labels) || labels instanceof Int32Array) {
-    values = labels;
-  } else {
-    throw new Error(`${op}: labels must be a Tensor, a number[] or an Int32Array, got ${typeof labels}`);
+  const { values, shape } = indexValues(op, "labels", labels);
+  if (shape.length !== 1) {
+    throw new Error(`${op}: label tensor must have shape [N] = [${n}], got ${formatShape(shape)}`);
   }
   if (values.length !== n) {
     throw new Error(`${op}: ${values.length} labels for an input of shape ${formatShape(input.shape)} (${n} rows)`);

@@ -1,5 +1,6 @@
 import { checkOptionKeys } from "../util/options.js";
 import { allocate, checkDType, DEFAULT_DTYPE, type DType } from "./dtype.js";
+import { indexValues } from "./indices.js";
 import { formatShape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 
@@ -27,17 +28,7 @@ export interface OneHotOptions {
 export function oneHot(labels: Tensor | readonly number[] | Int32Array, numClasses = -1, options?: OneHotOptions): Tensor {
   checkOptionKeys("oneHot", options, ["dtype"]);
   const dtype = options?.dtype === undefined ? DEFAULT_DTYPE : checkDType("oneHot", options.dtype);
-  let values: ArrayLike<number>;
-  let shape: readonly number[];
-  if (labels instanceof Tensor) {
-    values = labels.data;
-    shape = labels.shape;
-  } else if (Array.isArray(labels) || labels instanceof Int32Array) {
-    values = labels;
-    shape = [labels.length];
-  } else {
-    throw new Error(`oneHot: labels must be a Tensor, a number[] or an Int32Array, got ${labels === null ? "null" : typeof labels}`);
-  }
+  const { values, shape } = indexValues("oneHot", "labels", labels);
   if (typeof numClasses !== "number" || !Number.isInteger(numClasses) || (numClasses < 1 && numClasses !== -1)) {
     throw new Error(`oneHot: numClasses must be an integer ≥ 1 (or −1 to infer it), got ${String(numClasses)}`);
   }
