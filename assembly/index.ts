@@ -5,8 +5,9 @@
 export { gemm, workspaceBytes } from "./gemm";
 export { linearForward, linearBackward } from "./linear";
 export { adamStep } from "./adam";
-export { sgdStep, rmspropStep } from "./optim";
-export { gemm64, workspaceBytes64 } from "./gemm64";
+export { sgdStep, rmspropStep, sgdStep64 } from "./optim";
+export { gemm64, gemm64Block, workspaceBytes64 } from "./gemm64";
+export { linearForward64, linearForward64Block, linearBackward64, linearGradZ64, linearGradBias64 } from "./linear64";
 
 /** First byte the host may use: everything below belongs to the module's static data. */
 export function heapBase(): usize {

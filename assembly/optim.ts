@@ -100,3 +100,50 @@ export function rmspropStep(
     }
   }
 }
+
+/**
+ * {@link sgdStep} on f64 arrays: the same operations in the same order, with no rounding to
+ * f32, so bit for bit `sgdReference` on Float64Arrays.
+ */
+export function sgdStep64(
+  n: i32, theta: usize, g: usize, b: usize,
+  lr: f64, momentum: f64, oneMinusDampening: f64, nesterov: bool, weightDecay: f64, first: bool,
+): void {
+  const LR = f64x2.splat(lr);
+  const WD = f64x2.splat(weightDecay);
+  const MU = f64x2.splat(momentum);
+  const D1 = f64x2.splat(oneMinusDampening);
+  let i = 0;
+  if (momentum == 0) {
+    for (; i + 2 <= n; i += 2) {
+      const off = <usize>i * 8;
+      const t = v128.load(theta + off);
+      v128.store(theta + off, f64x2.sub(t, f64x2.mul(LR, f64x2.add(v128.load(g + off), f64x2.mul(WD, t)))));
+    }
+    for (; i < n; i++) {
+      const off = <usize>i * 8;
+      const t = load<f64>(theta + off);
+      store<f64>(theta + off, t - lr * (load<f64>(g + off) + weightDecay * t));
+    }
+    return;
+  }
+  const decay = weightDecay != 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i * 8;
+    const t = v128.load(theta + off);
+    let gi = v128.load(g + off);
+    if (decay) gi = f64x2.add(gi, f64x2.mul(WD, t));
+    const bNew = first ? gi : f64x2.add(f64x2.mul(MU, v128.load(b + off)), f64x2.mul(D1, gi));
+    v128.store(b + off, bNew);
+    const step = nesterov ? f64x2.add(gi, f64x2.mul(MU, bNew)) : bNew;
+    v128.store(theta + off, f64x2.sub(t, f64x2.mul(LR, step)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i * 8;
+    const t = load<f64>(theta + off);
+    const gi = decay ? load<f64>(g + off) + weightDecay * t : load<f64>(g + off);
+    const bi = first ? gi : momentum * load<f64>(b + off) + oneMinusDampening * gi;
+    store<f64>(b + off, bi);
+    store<f64>(theta + off, t - lr * (nesterov ? gi + momentum * bi : bi));
+  }
+}

@@ -33,6 +33,16 @@ interface KernelExports {
   /** Optional (a module built before it lacks it: float64 products then run in TypeScript). */
   gemm64?(transA: number, transB: number, m: number, n: number, k: number, a: number, b: number, c: number, work: number): void;
   workspaceBytes64?(k: number): number;
+  /** Optional (a module built before them lacks them: the float64 Dense layer and SGD then run in TypeScript). */
+  linearForward64?(batch: number, out: number, inF: number, x: number, w: number, b: number, act: number, y: number, work: number): void;
+  linearBackward64?(
+    batch: number, out: number, inF: number, gy: number, y: number, act: number, x: number, w: number,
+    gz: number, gx: number, gw: number, gb: number, work: number, gwTemp: number, sums: number,
+  ): void;
+  sgdStep64?(
+    n: number, theta: number, g: number, b: number,
+    lr: number, momentum: number, oneMinusDampening: number, nesterov: number, weightDecay: number, first: number,
+  ): void;
   /** Optional (a module built before them lacks them: the optimisers then run in TypeScript). */
   sgdStep?(
     n: number, theta: number, g: number, b: number,
@@ -297,6 +307,123 @@ export class WasmKernelModule {
     heap.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB >>> 3);
     e.gemm64(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, offW);
     c.set(heap.subarray(offC >>> 3, (offC >>> 3) + sizeC));
+    return true;
+  }
+
+  /** Whether this build has the float64 Dense kernels and SGD (`linearForward64`, `linearBackward64`, `sgdStep64`). */
+  get hasFloat64Kernels(): boolean {
+    const e = this.#exports;
+    return this.hasGemm64 && typeof e.linearForward64 === "function" && typeof e.linearBackward64 === "function" && typeof e.sgdStep64 === "function";
+  }
+
+  /**
+   * `y = act(x·Wᵀ + b)` in float64 (`act` 0: none, 1: ReLU) as one call, bit for bit
+   * `linearForwardReference`; see `Kernels.linearForward`.
+   *
+   * @returns false, having done nothing, when the operands do not fit in wasm32 memory or this build lacks the kernel
+   */
+  linearForward64(
+    batch: number, out: number, inF: number, x: Float64Array, w: Float64Array, b: Float64Array | null, act: number, y: Float64Array,
+  ): boolean {
+    const e = this.#exports;
+    if (e.linearForward64 === undefined || e.workspaceBytes64 === undefined) return false;
+    const offX = this.#scratch;
+    const offW = align(offX + 8 * batch * inF);
+    const offB = align(offW + 8 * out * inF);
+    const offY = align(offB + 8 * out);
+    const offWork = align(offY + 8 * batch * out);
+    const end = offWork + e.workspaceBytes64(inF);
+    if (end > MAX_BYTES) return false;
+    this.#reserve(end);
+    const heap = new Float64Array(e.memory.buffer);
+    heap.set(x, offX >>> 3);
+    heap.set(w, offW >>> 3);
+    if (b !== null) heap.set(b, offB >>> 3);
+    e.linearForward64(batch, out, inF, offX, offW, b === null ? 0 : offB, act, offY, offWork);
+    y.set(heap.subarray(offY >>> 3, (offY >>> 3) + batch * out));
+    return true;
+  }
+
+  /**
+   * The backward of {@link linearForward64}, bit for bit `linearBackwardReference` in float64:
+   * fills whichever of `gx`, `gw`, `gb` is not null (adding into `gw` / `gb` with
+   * `accumulateW` / `accumulateB`). `y` is read only for ReLU.
+   *
+   * @returns false, having done nothing, when the operands do not fit in wasm32 memory or this build lacks the kernel
+   */
+  linearBackward64(
+    batch: number, out: number, inF: number, gy: Float64Array, y: Float64Array, act: number, x: Float64Array, w: Float64Array,
+    gx: Float64Array | null, gw: Float64Array | null, gb: Float64Array | null, accumulateW = false, accumulateB = false,
+  ): boolean {
+    const e = this.#exports;
+    if (e.linearBackward64 === undefined || e.workspaceBytes64 === undefined) return false;
+    const sizeG = batch * out;
+    const offGy = this.#scratch;
+    const offY = align(offGy + 8 * sizeG);
+    const offX = align(offY + 8 * sizeG);
+    const offW = align(offX + 8 * batch * inF);
+    const offGz = align(offW + 8 * out * inF);
+    const offGx = align(offGz + 8 * sizeG);
+    const offGw = align(offGx + 8 * batch * inF);
+    const offGb = align(offGw + 8 * out * inF);
+    const offSums = align(offGb + 8 * out);
+    const offGwTemp = align(offSums + 8 * out);
+    const offWork = align(offGwTemp + (accumulateW ? 8 * out * inF : 0));
+    const end = offWork + e.workspaceBytes64(Math.max(out, batch));
+    if (end > MAX_BYTES) return false;
+    this.#reserve(end);
+    const heap = new Float64Array(e.memory.buffer);
+    heap.set(gy, offGy >>> 3);
+    if (act !== 0) heap.set(y, offY >>> 3);
+    if (gw !== null) heap.set(x, offX >>> 3);
+    if (gx !== null) heap.set(w, offW >>> 3);
+    if (gw !== null && accumulateW) heap.set(gw, offGw >>> 3);
+    if (gb !== null && accumulateB) heap.set(gb, offGb >>> 3);
+    e.linearBackward64(
+      batch, out, inF, offGy, offY, act, offX, offW, act !== 0 ? offGz : offGy,
+      gx === null ? 0 : offGx, gw === null ? 0 : offGw, gb === null ? 0 : offGb, offWork,
+      accumulateW ? offGwTemp : 0, accumulateB ? offSums : 0,
+    );
+    if (gx !== null) gx.set(heap.subarray(offGx >>> 3, (offGx >>> 3) + batch * inF));
+    if (gw !== null) gw.set(heap.subarray(offGw >>> 3, (offGw >>> 3) + out * inF));
+    if (gb !== null) gb.set(heap.subarray(offGb >>> 3, (offGb >>> 3) + out));
+    return true;
+  }
+
+  /**
+   * SGD's update over many float64 parameters in one call, bit for bit `sgdReference`
+   * (as {@link sgd} for float32).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  sgd64(segments: readonly { theta: Float64Array; g: Float64Array; b: Float64Array | null }[], first: boolean, o: SgdScalars): boolean {
+    const step = this.#exports.sgdStep64;
+    if (step === undefined) return false;
+    const withB = o.momentum !== 0;
+    let n = 0;
+    for (const s of segments) n += s.theta.length;
+    const offT = this.#scratch;
+    const offG = align(offT + 8 * n);
+    const offB = align(offG + 8 * n);
+    const end = offB + (withB ? 8 * n : 0);
+    if (end > MAX_BYTES) return false;
+    this.#reserve(end);
+    const heap = new Float64Array(this.#exports.memory.buffer);
+    let at = 0;
+    for (const s of segments) {
+      heap.set(s.theta, (offT >>> 3) + at);
+      heap.set(s.g, (offG >>> 3) + at);
+      if (withB) heap.set(s.b as Float64Array, (offB >>> 3) + at);
+      at += s.theta.length;
+    }
+    step(n, offT, offG, withB ? offB : 0, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0);
+    at = 0;
+    for (const s of segments) {
+      const len = s.theta.length;
+      s.theta.set(heap.subarray((offT >>> 3) + at, (offT >>> 3) + at + len));
+      if (withB) (s.b as Float64Array).set(heap.subarray((offB >>> 3) + at, (offB >>> 3) + at + len));
+      at += len;
+    }
     return true;
   }
 

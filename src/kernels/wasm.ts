@@ -89,6 +89,18 @@ export function linearForwardWasm(
   ) {
     return;
   }
+  if (
+    loaded !== null &&
+    batch * out * inF >= WASM_GEMM_MIN_WORK &&
+    x instanceof Float64Array && x.length === batch * inF &&
+    w instanceof Float64Array && w.length === out * inF &&
+    (b === null || (b instanceof Float64Array && b.length === out)) &&
+    y instanceof Float64Array && y.length === batch * out &&
+    loaded.hasFloat64Kernels &&
+    loaded.linearForward64(batch, out, inF, x, w, b as Float64Array | null, act, y)
+  ) {
+    return;
+  }
   linearForwardReference(batch, out, inF, x, w, b, act, y, gemmWasm);
 }
 
@@ -109,6 +121,23 @@ export function linearBackwardWasm(
     (gb === null || (gb instanceof Float32Array && gb.length === out)) &&
     loaded.linearBackward(
       batch, out, inF, gy, y, act, x, w, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null, accumulateW, accumulateB,
+    )
+  ) {
+    return;
+  }
+  if (
+    loaded !== null &&
+    batch * out * inF >= WASM_GEMM_MIN_WORK &&
+    gy instanceof Float64Array && gy.length === batch * out &&
+    y instanceof Float64Array && y.length === batch * out &&
+    x instanceof Float64Array && x.length === batch * inF &&
+    w instanceof Float64Array && w.length === out * inF &&
+    (gx === null || (gx instanceof Float64Array && gx.length === batch * inF)) &&
+    (gw === null || (gw instanceof Float64Array && gw.length === out * inF)) &&
+    (gb === null || (gb instanceof Float64Array && gb.length === out)) &&
+    loaded.hasFloat64Kernels &&
+    loaded.linearBackward64(
+      batch, out, inF, gy, y, act, x, w, gx as Float64Array | null, gw as Float64Array | null, gb as Float64Array | null, accumulateW, accumulateB,
     )
   ) {
     return;
@@ -174,6 +203,28 @@ export function sgdWasm(segments: readonly SgdSegment[], o: SgdScalars): void {
   for (const first of [true, false]) {
     const part = f32.filter((s) => s.first === first) as { theta: Float32Array; g: Float32Array; b: Float32Array | null; first: boolean }[];
     if (part.length > 0 && !(loaded as WasmKernelModule).sgd(part, first, o)) sgdReference(part, o);
+  }
+  if (rest.length > 0) sgd64Wasm(rest, o);
+}
+
+/** Whether every array is a Float64Array of `theta`'s length (null entries are unused buffers). */
+function allFloat64(theta: TypedArray, ...arrays: (TypedArray | null)[]): boolean {
+  if (!(theta instanceof Float64Array)) return false;
+  for (const a of arrays) if (a !== null && !(a instanceof Float64Array && a.length === theta.length)) return false;
+  return true;
+}
+
+/** The float64 part of {@link sgdWasm}: float64 parameters in one WebAssembly call per `first` flag, the rest in TypeScript. */
+function sgd64Wasm(segments: readonly SgdSegment[], o: SgdScalars): void {
+  const withB = o.momentum !== 0;
+  // splitFloat32 only splits by the predicate (and the size threshold): here, float64 arrays.
+  const [f64, rest] =
+    loaded !== null && loaded.hasFloat64Kernels
+      ? splitFloat32(segments, (s) => allFloat64(s.theta, s.g, withB ? s.b : null) && (!withB || s.b !== null))
+      : [[], segments];
+  for (const first of [true, false]) {
+    const part = f64.filter((s) => s.first === first) as { theta: Float64Array; g: Float64Array; b: Float64Array | null; first: boolean }[];
+    if (part.length > 0 && !(loaded as WasmKernelModule).sgd64(part, first, o)) sgdReference(part, o);
   }
   if (rest.length > 0) sgdReference(rest, o);
 }
