@@ -17,11 +17,17 @@ const NR64: i32 = 4;
 const NC64: i32 = 64;
 const MC64: i32 = 48;
 
-const TILE64: usize = memory.data(MR64 * NR64 * 8, 16);
+/** Bytes of the scratch tile the micro-kernel writes (the end of the workspace). */
+const TILE64_BYTES: usize = <usize>(MR64 * NR64 * 8);
+/**
+ * Address of the scratch tile, set on every call from the workspace: a global is per
+ * instance, so threads sharing one memory each use their own (static data would be shared).
+ */
+let TILE64: usize = 0;
 
 /** Bytes of workspace `gemm64` needs for inner dimension `k` (packed B panel, then packed A block). */
 export function workspaceBytes64(k: i32): usize {
-  return <usize>(NC64 + MC64) * <usize>max(k, 1) * 8;
+  return <usize>(NC64 + MC64) * <usize>max(k, 1) * 8 + TILE64_BYTES;
 }
 
 /**
@@ -37,6 +43,7 @@ export function gemm64(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: us
   }
   const packedB = work;
   const packedA = work + <usize>NC64 * <usize>k * 8;
+  TILE64 = packedA + <usize>MC64 * <usize>k * 8;
   // Element strides of A(i, p) and B(p, j) in their stored layouts.
   const sai: usize = transA ? 1 : <usize>k;
   const sap: usize = transA ? <usize>m : 1;

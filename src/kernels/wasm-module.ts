@@ -1,5 +1,7 @@
 import { nodeBuiltin } from "../platform/node.js";
 import type { RmspropScalars, SgdScalars } from "./optim.js";
+import { canBlock, CONTROL_BYTES, ThreadPool } from "./threads.js";
+import { withSharedMemoryImport } from "./wasm-binary.js";
 import { KERNELS_WASM_BASE64 } from "./wasm-bytes.generated.js";
 
 // The few WebAssembly JS-API members used here, typed locally: the project's `lib` is
@@ -12,7 +14,7 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: abstract new (...args: never[]) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 /** The exports of `build/kernels.wasm` (compiled from `assembly/` by `scripts/build-wasm.mjs`). */
@@ -26,6 +28,10 @@ interface KernelExports {
     batch: number, out: number, inF: number, gy: number, y: number, act: number, x: number, w: number,
     gz: number, gx: number, gw: number, gb: number, sums: number, work: number, gwTemp: number, accumulateB: number,
   ): void;
+  linearGradZ(n: number, gy: number, y: number, act: number, gz: number): void;
+  linearGradBias(batch: number, out: number, gz: number, gb: number, sums: number, accumulateB: number): void;
+  setThreadWorkspace(work: number): void;
+  runChunk(job: number, index: number): void;
   adamStep(
     n: number, theta: number, g: number, m: number, v: number,
     w: number, w1: number, fromStart: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number,
@@ -66,27 +72,70 @@ const PAGE = 65536;
 const ALIGN = 64;
 /** wasm32 addresses stop at 4 GiB; stay well below so a huge product falls back instead of failing. */
 const MAX_BYTES = 2 ** 31;
+/** The memory's maximum in pages (as declared by the build: `--maximumMemory 32768`). */
+const MAX_PAGES = MAX_BYTES / PAGE;
 
 const align = (x: number): number => Math.ceil(x / ALIGN) * ALIGN;
 
 /**
+ * Products of at least this many multiply-adds (`m·n·k`) are split across threads when
+ * there are several: below it, waking a thread costs about what it saves. Measured on a
+ * 2-core x86-64 with Node 20 (MLP 784-512-512-10 steps, see CONTRIBUTING "Threads").
+ */
+export const THREAD_MIN_WORK = 2 ** 21;
+/** Most threads typegrad uses by default. */
+export const MAX_DEFAULT_THREADS = 8;
+
+/** Words of a job descriptor (assembly/jobs.ts). */
+const JOB_WORDS = 16;
+const KIND_GEMM = 0;
+const KIND_LINEAR_FORWARD = 1;
+const KIND_GEMM_ACCUMULATE = 2;
+
+/** The number of hardware threads this runtime reports (1 when it says nothing). */
+function hardwareThreads(): number {
+  const os = nodeBuiltin("os");
+  if (os !== undefined) return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? Math.floor(n) : 1;
+}
+
+/**
  * One instance of the WebAssembly kernels and its memory: a fixed workspace for packed
  * panels, then a scratch region for the operands that grows on demand. Operands are
- * copied in, the kernel runs, the result is copied out.
+ * copied in, the kernel runs, the result is copied out. Where the memory is shared, large
+ * products are split across worker threads (see {@link setThreads}).
  */
 export class WasmKernelModule {
   readonly #exports: KernelExports;
-  /** First byte of the operand scratch region (after the static data and the workspace). */
-  readonly #scratch: number;
+  readonly #module: object;
+  readonly #memory: WasmMemory;
+  /** Whether the memory is a shared one (threads possible), and if not, why. */
+  readonly #sharedError: string | null;
+  /** First byte of the operand scratch region (after the static data, workspaces, control words). */
+  #scratch: number;
   readonly #work: number;
   /** A view of the whole memory, re-created whenever `memory.grow` detaches the old one. */
   #heap: Float32Array;
+  /** Threads wanted (the caller's included); the pool starts on the first large product. */
+  #threads: number;
+  #pool: ThreadPool | null = null;
+  /** Why products run on one thread although more are wanted, or null. */
+  #threadsError: string | null = null;
+  /** Address of the job descriptor and control words (0 until a pool is started). */
+  #job = 0;
+  #jobWords: Int32Array | null = null;
 
-  private constructor(exports: KernelExports) {
+  private constructor(exports: KernelExports, module: object, memory: WasmMemory, sharedError: string | null) {
     this.#exports = exports;
+    this.#module = module;
+    this.#memory = memory;
+    this.#sharedError = sharedError;
     this.#work = align(exports.heapBase());
     this.#scratch = align(this.#work + exports.workspaceBytes());
-    this.#heap = new Float32Array(exports.memory.buffer);
+    this.#heap = new Float32Array(memory.buffer);
+    exports.setThreadWorkspace(this.#work);
+    this.#threads = sharedError === null ? Math.min(hardwareThreads(), MAX_DEFAULT_THREADS) : 1;
   }
 
   /**
@@ -128,23 +177,127 @@ export class WasmKernelModule {
       return "this runtime's WebAssembly has no SIMD (128-bit) support";
     }
     try {
-      const instance = new wasm.Instance(new wasm.Module(bytes), {});
-      const e = instance.exports as Partial<KernelExports>;
-      if (
-        !(e.memory instanceof wasm.Memory) ||
-        typeof e.heapBase !== "function" ||
-        typeof e.workspaceBytes !== "function" ||
-        typeof e.gemm !== "function" ||
-        typeof e.linearForward !== "function" ||
-        typeof e.linearBackward !== "function" ||
-        typeof e.adamStep !== "function"
-      ) {
-        return `${name} lacks the expected exports (memory, heapBase, workspaceBytes, gemm, linearForward, linearBackward, adamStep)`;
+      // A shared memory where the runtime allows it (Node; a cross-origin isolated page or
+      // worker), so worker threads can run the same kernels on it; a plain one otherwise.
+      let module: object;
+      let memory: WasmMemory;
+      let sharedError: string | null = null;
+      try {
+        if (typeof (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer !== "function") {
+          throw new Error("SharedArrayBuffer is not available (a page must be cross-origin isolated to have it)");
+        }
+        memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+        module = new wasm.Module(withSharedMemoryImport(bytes));
+      } catch (error) {
+        sharedError = `no shared WebAssembly memory: ${(error as Error).message}`;
+        memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES });
+        module = new wasm.Module(bytes);
       }
-      return new WasmKernelModule(e as KernelExports);
+      const instance = new wasm.Instance(module, { env: { memory } });
+      const e = instance.exports as Partial<KernelExports>;
+      const required = [
+        "heapBase", "workspaceBytes", "gemm", "linearForward", "linearBackward", "adamStep",
+        "linearGradZ", "linearGradBias", "setThreadWorkspace", "runChunk",
+      ] as const;
+      const missing = required.filter((key) => typeof e[key] !== "function");
+      if (missing.length > 0) return `${name} lacks the expected exports (${missing.join(", ")})`;
+      return new WasmKernelModule(e as KernelExports, module, memory, sharedError);
     } catch (error) {
       return `${name} could not be instantiated: ${(error as Error).message}`;
     }
+  }
+
+  /** Threads products may use (the calling one included), as set by {@link setThreads}. */
+  get threads(): number {
+    return this.#threads;
+  }
+
+  /** Threads that ran the last large product: 1 until the pool has started, or when none can. */
+  get activeThreads(): number {
+    return this.#pool === null ? 1 : 1 + Math.min(this.#pool.ready, this.#pool.threads - 1);
+  }
+
+  /** Why products run on one thread, or null when they may use several. */
+  get threadsError(): string | null {
+    return this.#sharedError ?? this.#threadsError;
+  }
+
+  /**
+   * Sets how many threads (the calling one included) large products may use; 1 turns
+   * threading off. Workers start on the first product of at least {@link THREAD_MIN_WORK}
+   * multiply-adds. Results are the same bits whatever the count.
+   */
+  setThreads(threads: number): void {
+    if (threads === this.#threads) return;
+    this.#pool?.terminate();
+    this.#pool = null;
+    this.#threadsError = null;
+    this.#threads = threads;
+  }
+
+  /** The pool for a product of `work` multiply-adds, or null to run it on this thread. */
+  #poolFor(work: number): ThreadPool | null {
+    if (work < THREAD_MIN_WORK || this.#threads < 2 || this.#sharedError !== null || this.#threadsError !== null) return null;
+    if (this.#pool === null) {
+      const memory = this.#memory;
+      const workspace = align(this.#exports.workspaceBytes());
+      const control = align(this.#scratch);
+      const job = control + CONTROL_BYTES;
+      const first = align(job + 4 * JOB_WORDS);
+      const spaces: number[] = [];
+      for (let t = 1; t < this.#threads; t++) spaces.push(first + (t - 1) * workspace);
+      const end = first + (this.#threads - 1) * workspace;
+      this.#reserve(end);
+      new Uint8Array(memory.buffer, control, CONTROL_BYTES).fill(0);
+      if (!canBlock(new Int32Array(memory.buffer, control, 1))) {
+        this.#threadsError = "this thread cannot wait for others (a browser's main thread may not block): run typegrad in a Web Worker to use threads";
+        return null;
+      }
+      try {
+        this.#pool = new ThreadPool({ module: this.#module, memory }, this.#threads, control, spaces);
+      } catch (error) {
+        this.#threadsError = `worker threads could not start: ${(error as Error).message}`;
+        return null;
+      }
+      // The operand scratch now starts after the workers' workspaces.
+      this.#scratch = align(end);
+      this.#job = job;
+      this.#jobWords = new Int32Array(memory.buffer, job, JOB_WORDS);
+    }
+    return this.#pool;
+  }
+
+  /**
+   * Runs a job (assembly/jobs.ts) of `kind` over C `[m,n]` on the pool, split into ranges
+   * of rows or columns, each computed whole by one thread.
+   */
+  #runJob(
+    pool: ThreadPool, kind: number, transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: number, b: number, c: number, bias = 0, act = 0, temp = 0,
+  ): void {
+    // Split the longer side into about two chunks per thread, in whole micro-kernel tiles
+    // (8 columns or 6 rows), so a late worker leaves little for the others.
+    const columns = n >= m;
+    const extent = columns ? n : m;
+    const unit = columns ? 8 : 6;
+    const chunk = Math.max(unit, Math.ceil(extent / (2 * pool.threads) / unit) * unit);
+    const count = Math.ceil(extent / chunk);
+    const words = this.#jobWords as Int32Array;
+    words[0] = kind;
+    words[1] = transA ? 1 : 0;
+    words[2] = transB ? 1 : 0;
+    words[3] = m;
+    words[4] = n;
+    words[5] = k;
+    words[6] = a;
+    words[7] = b;
+    words[8] = c;
+    words[9] = columns ? 1 : 0;
+    words[10] = chunk;
+    words[11] = bias;
+    words[12] = act;
+    words[13] = temp;
+    pool.run(this.#job, count, this.#exports.runChunk);
   }
 
   /** Bytes of WebAssembly memory currently reserved (it never shrinks). */
@@ -162,6 +315,7 @@ export class WasmKernelModule {
     const sizeA = m * k;
     const sizeB = k * n;
     const sizeC = m * n;
+    const pool = this.#poolFor(m * n * k);
     const offA = this.#scratch;
     const offB = align(offA + 4 * sizeA);
     const offC = align(offB + 4 * sizeB);
@@ -170,7 +324,8 @@ export class WasmKernelModule {
     const heap = this.#reserve(end);
     heap.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA >>> 2);
     heap.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB >>> 2);
-    this.#exports.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, this.#work);
+    if (pool !== null) this.#runJob(pool, KIND_GEMM, transA, transB, m, n, k, offA, offB, offC);
+    else this.#exports.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, this.#work);
     c.set(heap.subarray(offC >>> 2, (offC >>> 2) + sizeC));
     return true;
   }
@@ -181,6 +336,7 @@ export class WasmKernelModule {
    * @returns false, having done nothing, when the operands do not fit in wasm32 memory
    */
   linearForward(batch: number, out: number, inF: number, x: Float32Array, w: Float32Array, b: Float32Array | null, act: number, y: Float32Array): boolean {
+    const pool = this.#poolFor(batch * out * inF);
     const offX = this.#scratch;
     const offW = align(offX + 4 * batch * inF);
     const offB = align(offW + 4 * out * inF);
@@ -191,7 +347,8 @@ export class WasmKernelModule {
     heap.set(x, offX >>> 2);
     heap.set(w, offW >>> 2);
     if (b !== null) heap.set(b, offB >>> 2);
-    this.#exports.linearForward(batch, out, inF, offX, offW, b === null ? 0 : offB, act, offY, this.#work);
+    if (pool !== null) this.#runJob(pool, KIND_LINEAR_FORWARD, false, true, batch, out, inF, offX, offW, offY, b === null ? 0 : offB, act);
+    else this.#exports.linearForward(batch, out, inF, offX, offW, b === null ? 0 : offB, act, offY, this.#work);
     y.set(heap.subarray(offY >>> 2, (offY >>> 2) + batch * out));
     return true;
   }
@@ -208,12 +365,13 @@ export class WasmKernelModule {
     gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, accumulateW = false, accumulateB = false,
   ): boolean {
     const sizeG = batch * out;
+    const pool = this.#poolFor(batch * out * inF);
     const offGy = this.#scratch;
     const offY = align(offGy + 4 * sizeG);
     const offX = align(offY + 4 * sizeG);
     const offW = align(offX + 4 * batch * inF);
-    const offGz = align(offW + 4 * out * inF);
-    const offGx = align(offGz + 4 * sizeG);
+    const offGzAct = align(offW + 4 * out * inF);
+    const offGx = align(offGzAct + 4 * sizeG);
     const offGw = align(offGx + 4 * batch * inF);
     const offGb = align(offGw + 4 * out * inF);
     const offSums = align(offGb + 4 * out);
@@ -227,11 +385,24 @@ export class WasmKernelModule {
     if (gx !== null) heap.set(w, offW >>> 2);
     if (gw !== null && accumulateW) heap.set(gw, offGw >>> 2);
     if (gb !== null && accumulateB) heap.set(gb, offGb >>> 2);
-    this.#exports.linearBackward(
-      batch, out, inF, offGy, offY, act, offX, offW, act !== 0 ? offGz : offGy,
-      gx === null ? 0 : offGx, gw === null ? 0 : offGw, gb === null ? 0 : offGb, offSums, this.#work,
-      accumulateW ? offGwTemp : 0, accumulateB ? 1 : 0,
-    );
+    const offGz = act !== 0 ? offGzAct : offGy;
+    if (pool !== null) {
+      // The same phases as the one-call kernel, the two products split across threads.
+      const e = this.#exports;
+      e.linearGradZ(sizeG, offGy, offY, act, offGz);
+      if (gx !== null) this.#runJob(pool, KIND_GEMM, false, false, batch, inF, out, offGz, offW, offGx);
+      if (gw !== null) {
+        if (accumulateW) this.#runJob(pool, KIND_GEMM_ACCUMULATE, true, false, out, inF, batch, offGz, offX, offGw, 0, 0, offGwTemp);
+        else this.#runJob(pool, KIND_GEMM, true, false, out, inF, batch, offGz, offX, offGw);
+      }
+      if (gb !== null) e.linearGradBias(batch, out, offGz, offGb, offSums, accumulateB ? 1 : 0);
+    } else {
+      this.#exports.linearBackward(
+        batch, out, inF, offGy, offY, act, offX, offW, offGz,
+        gx === null ? 0 : offGx, gw === null ? 0 : offGw, gb === null ? 0 : offGb, offSums, this.#work,
+        accumulateW ? offGwTemp : 0, accumulateB ? 1 : 0,
+      );
+    }
     if (gx !== null) gx.set(heap.subarray(offGx >>> 2, (offGx >>> 2) + batch * inF));
     if (gw !== null) gw.set(heap.subarray(offGw >>> 2, (offGw >>> 2) + out * inF));
     if (gb !== null) gb.set(heap.subarray(offGb >>> 2, (offGb >>> 2) + out));

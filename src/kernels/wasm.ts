@@ -4,7 +4,9 @@ import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { kernels, setKernels, type Kernels } from "./index.js";
 import { rmspropReference, sgdReference, type RmspropScalars, type RmspropSegment, type SgdScalars, type SgdSegment } from "./optim.js";
-import { WasmKernelModule } from "./wasm-module.js";
+import { THREAD_MIN_WORK, WasmKernelModule } from "./wasm-module.js";
+
+export { THREAD_MIN_WORK };
 
 /**
  * Below this many multiply-adds (`m·n·k`) the call and the copies into WebAssembly memory
@@ -16,6 +18,8 @@ export const WASM_GEMM_MIN_WORK = 256;
 
 let loaded: WasmKernelModule | null = null;
 let failure: string | null = null;
+/** Set by {@link setNumThreads}; null: the module's default. */
+let wantedThreads: number | null = null;
 
 /**
  * Matrix multiply that runs products of at least {@link WASM_GEMM_MIN_WORK} multiply-adds in
@@ -252,6 +256,7 @@ export function enableWasmKernels(options: EnableWasmOptions = {}): boolean {
     }
     loaded = result;
     failure = null;
+    if (wantedThreads !== null) loaded.setThreads(wantedThreads);
   }
   setKernels(wasmKernels);
   return true;
@@ -269,6 +274,14 @@ export interface KernelInfo {
   readonly wasmMemoryBytes: number;
   /** Smallest `m·n·k` sent to the WebAssembly gemm. */
   readonly wasmGemmMinWork: number;
+  /** Threads large products may use, the calling one included ({@link setNumThreads}); 1 when they cannot use more. */
+  readonly threads: number;
+  /** Threads running now: 1 until the first product of {@link THREAD_MIN_WORK} multiply-adds starts the workers. */
+  readonly activeThreads: number;
+  /** Why products run on one thread (no shared memory, a thread that may not block, …), or null. */
+  readonly threadsError: string | null;
+  /** Smallest `m·n·k` split across threads. */
+  readonly threadMinWork: number;
 }
 
 /** Which kernel implementation the ops run, and why, for logs and benchmark reports. */
@@ -279,5 +292,40 @@ export function kernelInfo(): KernelInfo {
     wasmError: failure,
     wasmMemoryBytes: loaded === null ? 0 : loaded.memoryBytes,
     wasmGemmMinWork: WASM_GEMM_MIN_WORK,
+    threads: loaded === null || loaded.threadsError !== null ? 1 : loaded.threads,
+    activeThreads: loaded === null ? 1 : loaded.activeThreads,
+    threadsError: loaded === null ? "the WebAssembly kernels are not loaded" : loaded.threadsError,
+    threadMinWork: THREAD_MIN_WORK,
   };
+}
+
+/**
+ * Sets how many threads (the calling one included) the WebAssembly kernels may use for
+ * large products — matrix products and the Dense forward and backward of at least
+ * {@link THREAD_MIN_WORK} multiply-adds — like PyTorch's `torch.set_num_threads`. Default:
+ * the hardware threads the runtime reports (`os.availableParallelism()` in Node,
+ * `navigator.hardwareConcurrency` in a browser), at most 8.
+ *
+ * Each thread computes whole rows or columns of a product, each element summed in the same
+ * order as on one thread, so **results are bit-identical whatever the count**, and seeded
+ * training is too. Threads need a shared WebAssembly memory (Node; in a browser, a
+ * cross-origin isolated page) and a thread that may block (in a browser, a Web Worker, not
+ * the page's main thread); elsewhere products run on one thread and
+ * {@link kernelInfo}`().threadsError` says why. Workers start on the first large product
+ * and never keep a Node process alive.
+ *
+ * @param threads - an integer from 1 (no worker threads) to 64
+ * @throws Error for anything else, naming the value
+ */
+export function setNumThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new Error(`setNumThreads: threads must be an integer from 1 to 64, got ${String(threads)}`);
+  }
+  wantedThreads = threads;
+  loaded?.setThreads(threads);
+}
+
+/** Threads the kernels may use ({@link setNumThreads}); 1 when they cannot use more (see `kernelInfo().threadsError`). */
+export function getNumThreads(): number {
+  return loaded === null || loaded.threadsError !== null ? 1 : loaded.threads;
 }
