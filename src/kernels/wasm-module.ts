@@ -82,7 +82,9 @@ const align = (x: number): number => Math.ceil(x / ALIGN) * ALIGN;
  * there are several: below it, waking a thread costs about what it saves. Measured on a
  * 2-core x86-64 with Node 20 (MLP 784-512-512-10 steps, see CONTRIBUTING "Threads").
  */
-export const THREAD_MIN_WORK = 2 ** 21;
+export const THREAD_MIN_WORK = 2 ** 22;
+/** Fewest rows of C per chunk for a split by rows (see `#runJob`). */
+const ROW_SPLIT_MIN = 24;
 /** Most threads typegrad uses by default. */
 export const MAX_DEFAULT_THREADS = 8;
 
@@ -275,12 +277,15 @@ export class WasmKernelModule {
     pool: ThreadPool, kind: number, transA: boolean, transB: boolean, m: number, n: number, k: number,
     a: number, b: number, c: number, bias = 0, act = 0, temp = 0,
   ): void {
-    // Split the longer side into about two chunks per thread, in whole micro-kernel tiles
-    // (8 columns or 6 rows), so a late worker leaves little for the others.
-    const columns = n >= m;
+    // About two chunks per thread, so a late worker leaves little for the others, in whole
+    // micro-kernel tiles (6 rows or 8 columns). Rows when each chunk gets at least
+    // ROW_SPLIT_MIN of them: a row chunk re-packs all of op(B) (a cost of 1/rows of its
+    // arithmetic), a column chunk all of op(A) (1/columns, but packing A is the slower).
+    const perThread = 2 * pool.threads;
+    const columns = m < ROW_SPLIT_MIN * perThread && n > m;
     const extent = columns ? n : m;
     const unit = columns ? 8 : 6;
-    const chunk = Math.max(unit, Math.ceil(extent / (2 * pool.threads) / unit) * unit);
+    const chunk = Math.max(unit, Math.ceil(extent / perThread / unit) * unit);
     const count = Math.ceil(extent / chunk);
     const words = this.#jobWords as Int32Array;
     words[0] = kind;
