@@ -100,7 +100,7 @@ function startWorker(pool: PoolModule, control: number, work: number): WorkerHan
   const threads = nodeBuiltin("worker_threads");
   if (threads !== undefined) {
     const source = `${WORKER_BODY}
-const { workerData: d } = require("node:worker_threads");
+const { workerData: d } = process.getBuiltinModule("worker_threads");
 typegradKernelWorker(d.module, d.memory, d.control, d.work);`;
     const worker = new threads.Worker(source, {
       eval: true,
