@@ -127,6 +127,19 @@ export class WasmKernelModule {
   /** Address of the job descriptor and control words (0 until a pool is started). */
   #job = 0;
   #jobWords: Int32Array | null = null;
+  /** The memory's buffers that resident arrays view (a shared memory has a new one after each grow). */
+  readonly #buffers = new WeakSet<object>();
+  /** Freed resident blocks, by size in bytes, for the next array of that size. */
+  readonly #free = new Map<number, number[]>();
+  /** Bytes of resident arrays alive (not yet collected). */
+  #residentBytes = 0;
+  /** Returns a resident array's block once the array is garbage-collected. */
+  readonly #registry = new FinalizationRegistry<readonly [number, number]>(([address, bytes]) => {
+    let list = this.#free.get(bytes);
+    if (list === undefined) this.#free.set(bytes, (list = []));
+    list.push(address);
+    this.#residentBytes -= bytes;
+  });
 
   private constructor(exports: KernelExports, module: object, memory: WasmMemory, sharedError: string | null) {
     this.#exports = exports;
@@ -222,6 +235,85 @@ export class WasmKernelModule {
   /** Why products run on one thread, or null when they may use several. */
   get threadsError(): string | null {
     return this.#sharedError ?? this.#threadsError;
+  }
+
+  /** Whether arrays can live in this module's memory ({@link allocate}): only a shared memory never moves them. */
+  get canAllocate(): boolean {
+    return this.#sharedError === null;
+  }
+
+  /** Bytes of arrays made by {@link allocate} that are still alive. */
+  get residentBytes(): number {
+    return this.#residentBytes;
+  }
+
+  /**
+   * A zero-filled array that lives in the kernels' memory, so the kernels read and write it
+   * in place instead of copying it in and out on every call. Its block returns to this
+   * module when the array is garbage-collected (a `FinalizationRegistry`): nothing to free.
+   * Only where the memory is shared (a shared memory grows without moving, so the view stays
+   * valid; a plain memory detaches every view when it grows).
+   *
+   * @returns the array, or null (no shared memory, or the memory cannot grow any more)
+   */
+  allocate(dtype: "float32" | "float64", length: number): Float32Array | Float64Array | null {
+    if (this.#sharedError !== null) return null;
+    const bytes = align(Math.max(1, length) * (dtype === "float64" ? 8 : 4));
+    let address = this.#free.get(bytes)?.pop();
+    if (address === undefined) {
+      // A new block at the top, where the operand scratch starts: the scratch moves up.
+      address = this.#scratch;
+      const end = address + bytes;
+      if (end > MAX_BYTES) return null;
+      try {
+        this.#reserve(end);
+      } catch {
+        return null;
+      }
+      this.#scratch = end;
+    }
+    const buffer = this.#memory.buffer;
+    this.#buffers.add(buffer);
+    const view = dtype === "float64" ? new Float64Array(buffer, address, length) : new Float32Array(buffer, address, length);
+    view.fill(0);
+    this.#registry.register(view, [address, bytes]);
+    this.#residentBytes += bytes;
+    return view;
+  }
+
+  /** Whether `a` views this module's memory (made by {@link allocate}). */
+  isResident(a: Float32Array | Float64Array): boolean {
+    return this.#buffers.has(a.buffer);
+  }
+
+  /**
+   * The address of input `a` for a kernel: its own when it is resident, else `scratch`,
+   * after copying its first `length` elements there. Call after `#reserve`.
+   */
+  #in(a: Float32Array, scratch: number, length = a.length): number {
+    if (this.#buffers.has(a.buffer)) return a.byteOffset;
+    this.#heap.set(length === a.length ? a : a.subarray(0, length), scratch >>> 2);
+    return scratch;
+  }
+
+  /**
+   * The address a kernel writes output `a` at: its own when it is resident and overlaps none
+   * of `inputs` (a kernel must not read what it writes), else `scratch` (see {@link #out}).
+   */
+  #outAt(a: Float32Array, scratch: number, ...inputs: (Float32Array | null)[]): number {
+    if (!this.#buffers.has(a.buffer)) return scratch;
+    const lo = a.byteOffset;
+    const hi = lo + a.byteLength;
+    for (const i of inputs) {
+      if (i !== null && i !== a && this.#buffers.has(i.buffer) && i.byteOffset < hi && lo < i.byteOffset + i.byteLength) return scratch;
+    }
+    return lo;
+  }
+
+  /** Copies a kernel's output at `address` into `a` (nothing to do when it was written in place). */
+  #out(a: Float32Array, address: number, length = a.length): void {
+    if (this.#buffers.has(a.buffer) && address === a.byteOffset) return;
+    a.set(this.#heap.subarray(address >>> 2, (address >>> 2) + length));
   }
 
   /**
@@ -326,12 +418,13 @@ export class WasmKernelModule {
     const offC = align(offB + 4 * sizeB);
     const end = offC + 4 * sizeC;
     if (end > MAX_BYTES) return false;
-    const heap = this.#reserve(end);
-    heap.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA >>> 2);
-    heap.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB >>> 2);
-    if (pool !== null) this.#runJob(pool, KIND_GEMM, transA, transB, m, n, k, offA, offB, offC);
-    else this.#exports.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, this.#work);
-    c.set(heap.subarray(offC >>> 2, (offC >>> 2) + sizeC));
+    this.#reserve(end);
+    const atA = this.#in(a, offA, sizeA);
+    const atB = this.#in(b, offB, sizeB);
+    const atC = this.#outAt(c, offC, a, b);
+    if (pool !== null) this.#runJob(pool, KIND_GEMM, transA, transB, m, n, k, atA, atB, atC);
+    else this.#exports.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, atA, atB, atC, this.#work);
+    this.#out(c, atC, sizeC);
     return true;
   }
 
@@ -348,13 +441,14 @@ export class WasmKernelModule {
     const offY = align(offB + 4 * out);
     const end = offY + 4 * batch * out;
     if (end > MAX_BYTES) return false;
-    const heap = this.#reserve(end);
-    heap.set(x, offX >>> 2);
-    heap.set(w, offW >>> 2);
-    if (b !== null) heap.set(b, offB >>> 2);
-    if (pool !== null) this.#runJob(pool, KIND_LINEAR_FORWARD, false, true, batch, out, inF, offX, offW, offY, b === null ? 0 : offB, act);
-    else this.#exports.linearForward(batch, out, inF, offX, offW, b === null ? 0 : offB, act, offY, this.#work);
-    y.set(heap.subarray(offY >>> 2, (offY >>> 2) + batch * out));
+    this.#reserve(end);
+    const atX = this.#in(x, offX);
+    const atW = this.#in(w, offW);
+    const atB = b === null ? 0 : this.#in(b, offB);
+    const atY = this.#outAt(y, offY, x, w, b);
+    if (pool !== null) this.#runJob(pool, KIND_LINEAR_FORWARD, false, true, batch, out, inF, atX, atW, atY, atB, act);
+    else this.#exports.linearForward(batch, out, inF, atX, atW, atB, act, atY, this.#work);
+    this.#out(y, atY);
     return true;
   }
 
@@ -383,34 +477,39 @@ export class WasmKernelModule {
     const offGwTemp = align(offSums + 8 * out);
     const end = offGwTemp + (accumulateW ? 4 * out * inF : 0);
     if (end > MAX_BYTES) return false;
-    const heap = this.#reserve(end);
-    heap.set(gy, offGy >>> 2);
-    if (act !== 0) heap.set(y, offY >>> 2);
-    if (gw !== null) heap.set(x, offX >>> 2);
-    if (gx !== null) heap.set(w, offW >>> 2);
-    if (gw !== null && accumulateW) heap.set(gw, offGw >>> 2);
-    if (gb !== null && accumulateB) heap.set(gb, offGb >>> 2);
-    const offGz = act !== 0 ? offGzAct : offGy;
+    this.#reserve(end);
+    const atGy = this.#in(gy, offGy);
+    const atY = act !== 0 ? this.#in(y, offY) : offY;
+    const atX = gw !== null ? this.#in(x, offX) : offX;
+    const atW = gx !== null ? this.#in(w, offW) : offW;
+    const inputs = [gy, act !== 0 ? y : null, gw !== null ? x : null, gx !== null ? w : null];
+    const atGx = gx === null ? 0 : this.#outAt(gx, offGx, ...inputs);
+    const atGw = gw === null ? 0 : this.#outAt(gw, offGw, ...inputs);
+    const atGb = gb === null ? 0 : this.#outAt(gb, offGb, ...inputs);
+    // Accumulating outputs are read too: copy them in where they are not resident.
+    if (gw !== null && accumulateW && atGw === offGw) this.#heap.set(gw, offGw >>> 2);
+    if (gb !== null && accumulateB && atGb === offGb) this.#heap.set(gb, offGb >>> 2);
+    // G_z: scratch for ReLU; for no activation it is G_y itself (read only).
+    const atGz = act !== 0 ? offGzAct : atGy;
     if (pool !== null) {
       // The same phases as the one-call kernel, the two products split across threads.
       const e = this.#exports;
-      e.linearGradZ(sizeG, offGy, offY, act, offGz);
-      if (gx !== null) this.#runJob(pool, KIND_GEMM, false, false, batch, inF, out, offGz, offW, offGx);
+      e.linearGradZ(sizeG, atGy, atY, act, atGz);
+      if (gx !== null) this.#runJob(pool, KIND_GEMM, false, false, batch, inF, out, atGz, atW, atGx);
       if (gw !== null) {
-        if (accumulateW) this.#runJob(pool, KIND_GEMM_ACCUMULATE, true, false, out, inF, batch, offGz, offX, offGw, 0, 0, offGwTemp);
-        else this.#runJob(pool, KIND_GEMM, true, false, out, inF, batch, offGz, offX, offGw);
+        if (accumulateW) this.#runJob(pool, KIND_GEMM_ACCUMULATE, true, false, out, inF, batch, atGz, atX, atGw, 0, 0, offGwTemp);
+        else this.#runJob(pool, KIND_GEMM, true, false, out, inF, batch, atGz, atX, atGw);
       }
-      if (gb !== null) e.linearGradBias(batch, out, offGz, offGb, offSums, accumulateB ? 1 : 0);
+      if (gb !== null) e.linearGradBias(batch, out, atGz, atGb, offSums, accumulateB ? 1 : 0);
     } else {
       this.#exports.linearBackward(
-        batch, out, inF, offGy, offY, act, offX, offW, offGz,
-        gx === null ? 0 : offGx, gw === null ? 0 : offGw, gb === null ? 0 : offGb, offSums, this.#work,
+        batch, out, inF, atGy, atY, act, atX, atW, atGz, atGx, atGw, atGb, offSums, this.#work,
         accumulateW ? offGwTemp : 0, accumulateB ? 1 : 0,
       );
     }
-    if (gx !== null) gx.set(heap.subarray(offGx >>> 2, (offGx >>> 2) + batch * inF));
-    if (gw !== null) gw.set(heap.subarray(offGw >>> 2, (offGw >>> 2) + out * inF));
-    if (gb !== null) gb.set(heap.subarray(offGb >>> 2, (offGb >>> 2) + out));
+    if (gx !== null) this.#out(gx, atGx);
+    if (gw !== null) this.#out(gw, atGw);
+    if (gb !== null) this.#out(gb, atGb);
     return true;
   }
 
@@ -431,16 +530,16 @@ export class WasmKernelModule {
     const offV = align(offM + 4 * n);
     const end = offV + 4 * n;
     if (end > MAX_BYTES) return false;
-    const heap = this.#reserve(end);
-    heap.set(theta, offT >>> 2);
-    heap.set(g, offG >>> 2);
-    heap.set(m, offM >>> 2);
-    heap.set(v, offV >>> 2);
+    this.#reserve(end);
+    const atT = this.#in(theta, offT);
+    const atG = this.#in(g, offG);
+    const atM = this.#in(m, offM);
+    const atV = this.#in(v, offV);
     const w = 1 - beta1;
-    this.#exports.adamStep(n, offT, offG, offM, offV, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps);
-    theta.set(heap.subarray(offT >>> 2, (offT >>> 2) + n));
-    m.set(heap.subarray(offM >>> 2, (offM >>> 2) + n));
-    v.set(heap.subarray(offV >>> 2, (offV >>> 2) + n));
+    this.#exports.adamStep(n, atT, atG, atM, atV, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps);
+    this.#out(theta, atT);
+    this.#out(m, atM);
+    this.#out(v, atV);
     return true;
   }
 
@@ -544,8 +643,13 @@ export class WasmKernelModule {
    * runs `run(total length, region addresses)`, and copies back the regions marked in `writes`.
    */
   #packed(segments: readonly (readonly Float32Array[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
+    // Segments whose arrays all live in wasm memory run in place, one call each (an update
+    // is element by element, so the bits are the same); the rest are packed.
+    const inPlace: (readonly Float32Array[])[] = [];
+    const packed: (readonly Float32Array[])[] = [];
+    for (const s of segments) (s.every((a) => this.#buffers.has(a.buffer)) ? inPlace : packed).push(s);
     let n = 0;
-    for (const s of segments) n += s[0].length;
+    for (const s of packed) n += s[0].length;
     const offsets: number[] = [];
     let end = this.#scratch;
     for (let j = 0; j < writes.length; j++) {
@@ -553,10 +657,12 @@ export class WasmKernelModule {
       end = align(end + 4 * n);
     }
     if (end > MAX_BYTES) return false;
+    for (const s of inPlace) run(s[0].length, s.map((a) => a.byteOffset));
+    if (packed.length === 0) return true;
     const heap = this.#reserve(end);
     for (let j = 0; j < writes.length; j++) {
       let at = offsets[j] >>> 2;
-      for (const s of segments) {
+      for (const s of packed) {
         heap.set(s[j], at);
         at += s[j].length;
       }
@@ -565,7 +671,7 @@ export class WasmKernelModule {
     for (let j = 0; j < writes.length; j++) {
       if (!writes[j]) continue;
       let at = offsets[j] >>> 2;
-      for (const s of segments) {
+      for (const s of packed) {
         s[j].set(heap.subarray(at, at + s[j].length));
         at += s[j].length;
       }

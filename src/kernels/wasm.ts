@@ -1,4 +1,4 @@
-import type { TypedArray } from "../tensor/dtype.js";
+import { allocate, type DType, type TypedArray } from "../tensor/dtype.js";
 import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
@@ -228,6 +228,40 @@ export const wasmKernels: Kernels = {
   adamGroup: adamGroupWasm,
 };
 
+/** Arrays of fewer elements than this stay ordinary arrays in {@link allocateStorage}. */
+export const RESIDENT_MIN_SIZE = 1024;
+
+let residentStorage = true;
+
+/**
+ * Turns storage in WebAssembly memory ({@link allocateStorage}) on or off for arrays made
+ * from now on (it is on by default); for tests and diagnosis. Returns the previous setting.
+ */
+export function setResidentStorage(on: boolean): boolean {
+  const previous = residentStorage;
+  residentStorage = on;
+  return previous;
+}
+
+/**
+ * Zero-filled storage for a long-lived tensor — a parameter, its gradient, an optimiser's
+ * state — of `size` elements. Where the WebAssembly kernels run on a shared memory (Node; a
+ * cross-origin isolated page), arrays of at least {@link RESIDENT_MIN_SIZE} elements live in
+ * that memory, so the Dense kernels and the optimisers use them in place instead of copying
+ * them in and out on every call; the memory returns when the array is garbage-collected
+ * (nothing to free). Everywhere else, an ordinary typed array.
+ *
+ * Such an array views a `SharedArrayBuffer` that holds other tensors too: use its elements
+ * (`slice()` copies them out), not its `.buffer`.
+ */
+export function allocateStorage(dtype: DType, size: number): TypedArray {
+  if (residentStorage && loaded !== null && size >= RESIDENT_MIN_SIZE && kernels() === wasmKernels) {
+    const array = loaded.allocate(dtype, size);
+    if (array !== null) return array;
+  }
+  return allocate(dtype, size);
+}
+
 /** Options of {@link enableWasmKernels}. */
 export interface EnableWasmOptions {
   /**
@@ -282,6 +316,8 @@ export interface KernelInfo {
   readonly threadsError: string | null;
   /** Smallest `m·n·k` split across threads. */
   readonly threadMinWork: number;
+  /** Bytes of parameters, gradients and optimiser state living in WebAssembly memory ({@link allocateStorage}). */
+  readonly residentBytes: number;
 }
 
 /** Which kernel implementation the ops run, and why, for logs and benchmark reports. */
@@ -296,6 +332,7 @@ export function kernelInfo(): KernelInfo {
     activeThreads: loaded === null ? 1 : loaded.activeThreads,
     threadsError: loaded === null ? "the WebAssembly kernels are not loaded" : loaded.threadsError,
     threadMinWork: THREAD_MIN_WORK,
+    residentBytes: loaded === null ? 0 : loaded.residentBytes,
   };
 }
 
