@@ -1,7 +1,8 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { gemmReference } from "../src/kernels/gemm.js";
-import { allocateStorage, enableWasmKernels, gemmWasm, kernelInfo, RESIDENT_MIN_SIZE, setResidentStorage } from "../src/kernels/wasm.js";
+import { allFiniteReference } from "../src/kernels/finite.js";
+import { allFiniteWasm, allocateStorage, enableWasmKernels, gemmWasm, kernelInfo, RESIDENT_MIN_SIZE, setResidentStorage } from "../src/kernels/wasm.js";
 import { Dense } from "../src/layers/dense.js";
 import { Parameter } from "../src/layers/parameter.js";
 import { Sequential } from "../src/layers/sequential.js";
@@ -79,7 +80,7 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
   }
 
   it("an in-place change of one resident tensor does not block the backward of another (version counters are per array)", () => {
-    const w = new Parameter(randn([2048], { seed: 1 }));
+    const w = new Parameter(randn([2048], { rng: generator(1) }));
     const other = new Tensor(allocateStorage("float32", 2048), [2048]);
     expect(shared(w.data) && shared(other.data)).toBe(true);
     const loss = w.mul(w).sum();
@@ -94,6 +95,30 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
     const y = x.mul(x).sum();
     x.detach().add_(1);
     expect(() => y.backward()).toThrow(/modified in place by add_/);
+  });
+
+  it("the pre-step finiteness scan of resident gradients (SIMD, in place) agrees with the TypeScript one", () => {
+    for (const dtype of ["float32", "float64"] as const) {
+      for (const length of [1024, 1031, 4099]) {
+        const a = allocateStorage(dtype, length);
+        expect(shared(a)).toBe(true);
+        a.set(values(length, length));
+        expect(allFiniteWasm(a)).toBe(true);
+        for (const bad of [Number.NaN, Infinity, -Infinity]) {
+          for (const at of [0, 5, 8, length - 9, length - 1]) {
+            const keep = a[at];
+            a[at] = bad;
+            expect(allFiniteWasm(a), `${dtype} ${length}: ${bad} at ${at}`).toBe(false);
+            expect(allFiniteReference(a)).toBe(false);
+            a[at] = keep;
+          }
+        }
+        // The largest finite values and −0 are finite.
+        a[3] = dtype === "float32" ? 3.4028234663852886e38 : Number.MAX_VALUE;
+        a[4] = -0;
+        expect(allFiniteWasm(a)).toBe(true);
+      }
+    }
   });
 
   it("a product whose output overlaps a resident input is computed from the inputs as they were", () => {

@@ -31,6 +31,9 @@ interface KernelExports {
   linearGradZ(n: number, gy: number, y: number, act: number, gz: number): void;
   linearGradBias(batch: number, out: number, gz: number, gb: number, sums: number, accumulateB: number): void;
   setThreadWorkspace(work: number): void;
+  /** Optional (a module built before them lacks them). */
+  allFinite32?(n: number, p: number): number;
+  allFinite64?(n: number, p: number): number;
   runChunk(job: number, index: number): void;
   adamStep(
     n: number, theta: number, g: number, m: number, v: number,
@@ -279,6 +282,16 @@ export class WasmKernelModule {
     this.#registry.register(view, [address, bytes]);
     this.#residentBytes += bytes;
     return view;
+  }
+
+  /**
+   * Whether every element of a resident array ({@link allocate}) is finite, scanned in place
+   * with SIMD; null when `a` is not resident or this build lacks the kernel.
+   */
+  allFinite(a: Float32Array | Float64Array): boolean | null {
+    if (!this.#buffers.has(a.buffer)) return null;
+    const scan = a instanceof Float64Array ? this.#exports.allFinite64 : this.#exports.allFinite32;
+    return scan === undefined ? null : scan(a.length, a.byteOffset) === 1;
   }
 
   /** Whether `a` views this module's memory (made by {@link allocate}). */

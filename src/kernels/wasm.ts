@@ -1,5 +1,6 @@
 import { allocate, type DType, type TypedArray } from "../tensor/dtype.js";
 import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
+import { allFiniteReference } from "./finite.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { kernels, setKernels, type Kernels } from "./index.js";
@@ -226,6 +227,7 @@ export const wasmKernels: Kernels = {
   sgd: sgdWasm,
   rmsprop: rmspropWasm,
   adamGroup: adamGroupWasm,
+  allFinite: allFiniteWasm,
 };
 
 /** Arrays of fewer elements than this stay ordinary arrays in {@link allocateStorage}. */
@@ -260,6 +262,14 @@ export function allocateStorage(dtype: DType, size: number): TypedArray {
     if (array !== null) return array;
   }
   return allocate(dtype, size);
+}
+
+/**
+ * Whether every element is finite: arrays in WebAssembly memory ({@link allocateStorage}, e.g.
+ * gradients) are scanned in place with SIMD, the rest in TypeScript; the same answer either way.
+ */
+export function allFiniteWasm(data: TypedArray): boolean {
+  return (loaded === null ? null : loaded.allFinite(data)) ?? allFiniteReference(data);
 }
 
 /** Options of {@link enableWasmKernels}. */
