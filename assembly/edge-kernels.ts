@@ -3,8 +3,15 @@
 // third of that strip's arithmetic multiplies zero padding). Same packed layout as the
 // full kernel: 6 floats of A and 8 of B per step, two steps per iteration.
 
-/** Scratch tile the micro-kernels write, MR×NR = 6×8 floats. */
-export const TILE: usize = memory.data(6 * 8 * 4, 16);
+/**
+ * Address of the scratch tile the micro-kernels write, MR×NR = 6×8 floats: the last
+ * `TILE_BYTES` of the workspace `gemm` is given, set on every call. A global is per
+ * instance, and each thread has its own instance and workspace, so threads sharing one
+ * memory never write each other's tile (static data would be shared by all of them).
+ */
+export let TILE: usize = 0;
+/** Bytes of the scratch tile. */
+export const TILE_BYTES: usize = 6 * 8 * 4;
 
 /**
  * `microKernel` (gemm.ts) for an edge strip whose rows after the first 4 are padding: only

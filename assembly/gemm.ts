@@ -15,7 +15,7 @@
 // Sizes: the packed B panel (KC·NC floats = 512 KiB) is meant for L2, one packed
 // A strip (MR·KC floats = 6 KiB) plus one B strip (KC·NR = 8 KiB) for L1.
 
-import { microKernel2, microKernel4, TILE } from "./edge-kernels";
+import { microKernel2, microKernel4, TILE, TILE_BYTES } from "./edge-kernels";
 
 const MR: i32 = 6;
 const NR: i32 = 8;
@@ -23,9 +23,9 @@ const KC: i32 = 256;
 const MC: i32 = 96;
 const NC: i32 = 512;
 
-/** Bytes of workspace `gemm` needs at `work` (packed B panel then packed A block). */
+/** Bytes of workspace `gemm` needs at `work` (packed B panel, packed A block, scratch tile). */
 export function workspaceBytes(): usize {
-  return <usize>(KC * NC + MC * KC) * 4;
+  return <usize>(KC * NC + MC * KC) * 4 + TILE_BYTES;
 }
 
 /**
@@ -34,15 +34,29 @@ export function workspaceBytes(): usize {
  * 16-byte aligned, that overlap none of the operands.
  */
 export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize): void {
-  if (m <= 0 || n <= 0) return;
+  gemmBlock(transA, transB, m, n, k, a, b, c, work, 0, m, 0, n);
+}
+
+/**
+ * {@link gemm} restricted to the block `C[i0:i1, j0:j1]` (the rest of C is not touched).
+ * Every element is computed exactly as by the whole product: its sum over k runs in the
+ * same KC blocks, in the same order, whatever the block boundaries. So threads that each
+ * compute a block of C give the single-threaded result bit for bit.
+ */
+export function gemmBlock(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32,
+): void {
+  if (i1 <= i0 || j1 <= j0) return;
   if (k <= 0) {
-    memory.fill(c, 0, <usize>m * <usize>n * 4);
+    for (let i = i0; i < i1; i++) memory.fill(c + (<usize>i * <usize>n + <usize>j0) * 4, 0, <usize>(j1 - j0) * 4);
     return;
   }
   const packedB = work;
   const packedA = work + <usize>(KC * NC * 4);
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = min(NC, n - jc);
+  TILE = packedA + <usize>(MC * KC * 4);
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min(KC, k - pc);
       // The micro-kernel takes two steps at a time; an odd block gets a zero step.
@@ -50,8 +64,8 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
       const accumulate = pc > 0;
       if (transB) packBT(b, k, pc, jc, kc, kp, nc, packedB);
       else packBN(b, n, pc, jc, kc, kp, nc, packedB);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
         if (transA) packAT(a, m, pc, ic, kc, kp, mc, packedA);
         else packAN(a, k, pc, ic, kc, kp, mc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
@@ -79,7 +93,7 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
  * zero step); `Ap` holds 6 floats a step, `Bp` 8 floats a step.
  *
  * Two steps per iteration: unrolled, V8's code runs ~1.7× faster (58 vs 34 GFLOP/s on
- * L1-resident panels). The tile goes to the fixed scratch TILE rather than to C: with
+ * L1-resident panels). The tile goes to the scratch TILE rather than to C: with
  * C's address, stride and an accumulate branch in the same function V8 ran the loop at
  * ~38 GFLOP/s instead of ~50 on 512³ (register pressure); {@link storeTile} then moves it.
  */

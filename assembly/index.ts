@@ -1,5 +1,5 @@
 // Entry point of build/kernels.wasm: everything exported here is callable from
-// src/kernels/wasm.ts. Memory is exported and grown by the host; the kernels never
+// src/kernels/wasm.ts. Memory is imported (created, shared where possible, and grown by the host); the kernels never
 // allocate, they only read and write the regions whose addresses the host passes.
 
 export { gemm, workspaceBytes } from "./gemm";
@@ -13,3 +13,6 @@ export { linearForward64, linearForward64Block, linearBackward64, linearGradZ64,
 export function heapBase(): usize {
   return __heap_base;
 }
+export { runChunk, setThreadWorkspace } from "./jobs";
+export { linearGradZ, linearGradBias } from "./linear";
+export { allFinite32, allFinite64 } from "./finite";

@@ -66,9 +66,15 @@ const args = [
   "--noAssert",
   "--runtime", "stub",
   "--enable", "simd",
-  // No imports at all: without an abort handler the module needs no "env".
+  // No imports but the memory: without an abort handler the module needs nothing else.
   "--use", "abort=",
+  // The memory is imported ("env" "memory"), so the host can create it shared and give the
+  // same memory to the instance of every worker thread. Its maximum (2 GiB) is declared so
+  // the host can mark the import shared (a shared memory must have one); see
+  // src/kernels/wasm-binary.ts.
+  "--importMemory",
   "--initialMemory", "1",
+  "--maximumMemory", "32768",
 ];
 if (process.argv.includes("--text")) args.push("--textFile", join(root, "build", "kernels.wat"));
 

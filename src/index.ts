@@ -55,7 +55,9 @@ export { grad, hessian, hvp, jacobian, jvp, valueAndGrad, vjp, type GradTransfor
 export type { GraphBackwardFn } from "./autograd/node.js";
 
 export { kernels, setKernels, typescriptKernels, type Kernels } from "./kernels/index.js";
-export { enableWasmKernels, kernelInfo, wasmKernels, type EnableWasmOptions, type KernelInfo } from "./kernels/wasm.js";
+export {
+  enableWasmKernels, getNumThreads, kernelInfo, setNumThreads, THREAD_MIN_WORK, wasmKernels, type EnableWasmOptions, type KernelInfo,
+} from "./kernels/wasm.js";
 
 // Layers
 export { Parameter } from "./layers/parameter.js";

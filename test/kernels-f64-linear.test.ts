@@ -204,6 +204,11 @@ describe.skipIf(raw === null || typeof raw.exports.gemm64Block !== "function")("
     return { at, work, heap };
   }
 
+  it("the float64 workspace fits in the float32 one (each thread's workspace serves both)", () => {
+    const workspaceBytes = r.exports.workspaceBytes as () => number;
+    for (const k of [1, 255, 256, 257, 100000]) expect(workspaceBytes64(k)).toBeLessThanOrEqual(workspaceBytes());
+  });
+
   for (const variant of ["NN", "NT", "TN", "TT"] as const) {
     it(`gemm64Block ${variant}: blocks of rows and of columns, odd edges, give the whole product's bits`, () => {
       const [m, n, k] = [23, 19, 300];

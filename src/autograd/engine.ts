@@ -1,3 +1,4 @@
+import { allocateStorage } from "../kernels/wasm.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -162,7 +163,7 @@ function checkFiniteGradients(op: string, gradOutput: TypedArray, inputs: readon
 
 function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {
   if (leaf.grad === null) {
-    const data = allocate(leaf.dtype, leaf.size);
+    const data = allocateStorage(leaf.dtype, leaf.size);
     data.set(grad);
     leaf.grad = new Tensor(data, leaf.shape);
   } else {

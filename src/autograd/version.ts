@@ -16,7 +16,17 @@ interface Version {
   op: string;
 }
 
-const versions = new WeakMap<ArrayBufferLike, Version>();
+const versions = new WeakMap<object, Version>();
+
+/**
+ * What a version counter belongs to: the array's buffer (shared by every view over it), but
+ * the array itself when the buffer is a `SharedArrayBuffer`: one such buffer (the
+ * WebAssembly kernels' memory) holds the storage of many unrelated tensors.
+ */
+function storageKey(data: TypedArray): object {
+  const buffer = data.buffer;
+  return typeof SharedArrayBuffer === "function" && buffer instanceof SharedArrayBuffer ? data : buffer;
+}
 /**
  * Whether any in-place op has run in this process. Until one has, every version is 0 and
  * `record()` saves none: reading `.buffer` of a small typed array allocates it, which
@@ -32,19 +42,20 @@ export function inPlaceSeen(): boolean {
 /** How many in-place changes the storage of `data` has seen (0 for one never changed). */
 export function versionOf(data: TypedArray): number {
   if (!anyChanged) return 0;
-  return versions.get(data.buffer)?.version ?? 0;
+  return versions.get(storageKey(data))?.version ?? 0;
 }
 
 /** The in-place op that last changed the storage of `data`, if any. */
 export function lastInPlaceOp(data: TypedArray): string | undefined {
-  return versions.get(data.buffer)?.op;
+  return versions.get(storageKey(data))?.op;
 }
 
 /** Records that `op` changed the storage of `data` in place. */
 export function bumpVersion(data: TypedArray, op: string): void {
   anyChanged = true;
-  const v = versions.get(data.buffer);
-  if (v === undefined) versions.set(data.buffer, { version: 1, op });
+  const key = storageKey(data);
+  const v = versions.get(key);
+  if (v === undefined) versions.set(key, { version: 1, op });
   else {
     v.version++;
     v.op = op;

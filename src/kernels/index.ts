@@ -1,5 +1,6 @@
 import type { TypedArray } from "../tensor/dtype.js";
 import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
+import { allFiniteReference } from "./finite.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { rmspropReference, sgdReference, type RmspropScalars, type RmspropSegment, type SgdScalars, type SgdSegment } from "./optim.js";
@@ -51,6 +52,8 @@ export interface Kernels {
   adamGroup?(segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
   /** RMSprop's update over every parameter of a group in one pass, bit for bit {@link rmspropReference}. Optional. */
   rmsprop?(segments: readonly RmspropSegment[], options: RmspropScalars): void;
+  /** Whether every element is finite (the optimisers' pre-step gradient check). Optional. */
+  allFinite?(data: TypedArray): boolean;
 }
 
 /** The pure-TypeScript kernels: always available, float32 and float64. */
@@ -64,6 +67,7 @@ export const typescriptKernels: Kernels = {
   sgd: sgdReference,
   rmsprop: rmspropReference,
   adamGroup: adamGroupReference,
+  allFinite: allFiniteReference,
 };
 
 let active: Kernels = typescriptKernels;

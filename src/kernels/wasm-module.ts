@@ -1,5 +1,7 @@
 import { nodeBuiltin } from "../platform/node.js";
 import type { RmspropScalars, SgdScalars } from "./optim.js";
+import { canBlock, CONTROL_BYTES, ThreadPool } from "./threads.js";
+import { withSharedMemoryImport } from "./wasm-binary.js";
 import { KERNELS_WASM_BASE64 } from "./wasm-bytes.generated.js";
 
 // The few WebAssembly JS-API members used here, typed locally: the project's `lib` is
@@ -12,7 +14,7 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
-  Memory: abstract new (...args: never[]) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 /** The exports of `build/kernels.wasm` (compiled from `assembly/` by `scripts/build-wasm.mjs`). */
@@ -26,6 +28,13 @@ interface KernelExports {
     batch: number, out: number, inF: number, gy: number, y: number, act: number, x: number, w: number,
     gz: number, gx: number, gw: number, gb: number, sums: number, work: number, gwTemp: number, accumulateB: number,
   ): void;
+  linearGradZ(n: number, gy: number, y: number, act: number, gz: number): void;
+  linearGradBias(batch: number, out: number, gz: number, gb: number, sums: number, accumulateB: number): void;
+  setThreadWorkspace(work: number): void;
+  /** Optional (a module built before them lacks them). */
+  allFinite32?(n: number, p: number): number;
+  allFinite64?(n: number, p: number): number;
+  runChunk(job: number, index: number): void;
   adamStep(
     n: number, theta: number, g: number, m: number, v: number,
     w: number, w1: number, fromStart: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number,
@@ -39,6 +48,8 @@ interface KernelExports {
     batch: number, out: number, inF: number, gy: number, y: number, act: number, x: number, w: number,
     gz: number, gx: number, gw: number, gb: number, work: number, gwTemp: number, sums: number,
   ): void;
+  linearGradZ64?(n: number, gy: number, y: number, act: number, gz: number): void;
+  linearGradBias64?(batch: number, out: number, gz: number, gb: number, sums: number): void;
   sgdStep64?(
     n: number, theta: number, g: number, b: number,
     lr: number, momentum: number, oneMinusDampening: number, nesterov: number, weightDecay: number, first: number,
@@ -76,27 +87,88 @@ const PAGE = 65536;
 const ALIGN = 64;
 /** wasm32 addresses stop at 4 GiB; stay well below so a huge product falls back instead of failing. */
 const MAX_BYTES = 2 ** 31;
+/** The memory's maximum in pages (as declared by the build: `--maximumMemory 32768`). */
+const MAX_PAGES = MAX_BYTES / PAGE;
 
 const align = (x: number): number => Math.ceil(x / ALIGN) * ALIGN;
 
 /**
+ * Products of at least this many multiply-adds (`m·n·k`) are split across threads when
+ * there are several: below it, waking a thread costs about what it saves. Measured on a
+ * 2-core x86-64 with Node 20 (MLP 784-512-512-10 steps, see CONTRIBUTING "Threads").
+ */
+export const THREAD_MIN_WORK = 2 ** 22;
+/** Fewest rows of C per chunk for a split by rows (see `#runJob`). */
+const ROW_SPLIT_MIN = 24;
+/** Most threads typegrad uses by default. */
+export const MAX_DEFAULT_THREADS = 8;
+
+/** Words of a job descriptor (assembly/jobs.ts). */
+const JOB_WORDS = 16;
+const KIND_GEMM = 0;
+const KIND_LINEAR_FORWARD = 1;
+const KIND_GEMM_ACCUMULATE = 2;
+const KIND_GEMM64 = 3;
+const KIND_LINEAR_FORWARD64 = 4;
+const KIND_GEMM64_ACCUMULATE = 5;
+
+/** The number of hardware threads this runtime reports (1 when it says nothing). */
+function hardwareThreads(): number {
+  const os = nodeBuiltin("os");
+  if (os !== undefined) return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? Math.floor(n) : 1;
+}
+
+/**
  * One instance of the WebAssembly kernels and its memory: a fixed workspace for packed
  * panels, then a scratch region for the operands that grows on demand. Operands are
- * copied in, the kernel runs, the result is copied out.
+ * copied in, the kernel runs, the result is copied out. Where the memory is shared, large
+ * products are split across worker threads (see {@link setThreads}).
  */
 export class WasmKernelModule {
   readonly #exports: KernelExports;
-  /** First byte of the operand scratch region (after the static data and the workspace). */
-  readonly #scratch: number;
+  readonly #module: object;
+  readonly #memory: WasmMemory;
+  /** Whether the memory is a shared one (threads possible), and if not, why. */
+  readonly #sharedError: string | null;
+  /** First byte of the operand scratch region (after the static data, workspaces, control words). */
+  #scratch: number;
   readonly #work: number;
   /** A view of the whole memory, re-created whenever `memory.grow` detaches the old one. */
   #heap: Float32Array;
+  /** Threads wanted (the caller's included); the pool starts on the first large product. */
+  #threads: number;
+  #pool: ThreadPool | null = null;
+  /** Why products run on one thread although more are wanted, or null. */
+  #threadsError: string | null = null;
+  /** Address of the job descriptor and control words (0 until a pool is started). */
+  #job = 0;
+  #jobWords: Int32Array | null = null;
+  /** The memory's buffers that resident arrays view (a shared memory has a new one after each grow). */
+  readonly #buffers = new WeakSet<object>();
+  /** Freed resident blocks, by size in bytes, for the next array of that size. */
+  readonly #free = new Map<number, number[]>();
+  /** Bytes of resident arrays alive (not yet collected). */
+  #residentBytes = 0;
+  /** Returns a resident array's block once the array is garbage-collected. */
+  readonly #registry = new FinalizationRegistry<readonly [number, number]>(([address, bytes]) => {
+    let list = this.#free.get(bytes);
+    if (list === undefined) this.#free.set(bytes, (list = []));
+    list.push(address);
+    this.#residentBytes -= bytes;
+  });
 
-  private constructor(exports: KernelExports) {
+  private constructor(exports: KernelExports, module: object, memory: WasmMemory, sharedError: string | null) {
     this.#exports = exports;
+    this.#module = module;
+    this.#memory = memory;
+    this.#sharedError = sharedError;
     this.#work = align(exports.heapBase());
     this.#scratch = align(this.#work + exports.workspaceBytes());
-    this.#heap = new Float32Array(exports.memory.buffer);
+    this.#heap = new Float32Array(memory.buffer);
+    exports.setThreadWorkspace(this.#work);
+    this.#threads = sharedError === null ? Math.min(hardwareThreads(), MAX_DEFAULT_THREADS) : 1;
   }
 
   /**
@@ -138,23 +210,222 @@ export class WasmKernelModule {
       return "this runtime's WebAssembly has no SIMD (128-bit) support";
     }
     try {
-      const instance = new wasm.Instance(new wasm.Module(bytes), {});
-      const e = instance.exports as Partial<KernelExports>;
-      if (
-        !(e.memory instanceof wasm.Memory) ||
-        typeof e.heapBase !== "function" ||
-        typeof e.workspaceBytes !== "function" ||
-        typeof e.gemm !== "function" ||
-        typeof e.linearForward !== "function" ||
-        typeof e.linearBackward !== "function" ||
-        typeof e.adamStep !== "function"
-      ) {
-        return `${name} lacks the expected exports (memory, heapBase, workspaceBytes, gemm, linearForward, linearBackward, adamStep)`;
+      // A shared memory where the runtime allows it (Node; a cross-origin isolated page or
+      // worker), so worker threads can run the same kernels on it; a plain one otherwise.
+      let module: object;
+      let memory: WasmMemory;
+      let sharedError: string | null = null;
+      try {
+        if (typeof (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer !== "function") {
+          throw new Error("SharedArrayBuffer is not available (a page must be cross-origin isolated to have it)");
+        }
+        memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+        module = new wasm.Module(withSharedMemoryImport(bytes));
+      } catch (error) {
+        sharedError = `no shared WebAssembly memory: ${(error as Error).message}`;
+        memory = new wasm.Memory({ initial: 1, maximum: MAX_PAGES });
+        module = new wasm.Module(bytes);
       }
-      return new WasmKernelModule(e as KernelExports);
+      const instance = new wasm.Instance(module, { env: { memory } });
+      const e = instance.exports as Partial<KernelExports>;
+      const required = [
+        "heapBase", "workspaceBytes", "gemm", "linearForward", "linearBackward", "adamStep",
+        "linearGradZ", "linearGradBias", "setThreadWorkspace", "runChunk",
+      ] as const;
+      const missing = required.filter((key) => typeof e[key] !== "function");
+      if (missing.length > 0) return `${name} lacks the expected exports (${missing.join(", ")})`;
+      return new WasmKernelModule(e as KernelExports, module, memory, sharedError);
     } catch (error) {
       return `${name} could not be instantiated: ${(error as Error).message}`;
     }
+  }
+
+  /** Threads products may use (the calling one included), as set by {@link setThreads}. */
+  get threads(): number {
+    return this.#threads;
+  }
+
+  /** Threads that ran the last large product: 1 until the pool has started, or when none can. */
+  get activeThreads(): number {
+    return this.#pool === null ? 1 : 1 + Math.min(this.#pool.ready, this.#pool.threads - 1);
+  }
+
+  /** Why products run on one thread, or null when they may use several. */
+  get threadsError(): string | null {
+    return this.#sharedError ?? this.#threadsError;
+  }
+
+  /** Whether arrays can live in this module's memory ({@link allocate}): only a shared memory never moves them. */
+  get canAllocate(): boolean {
+    return this.#sharedError === null;
+  }
+
+  /** Bytes of arrays made by {@link allocate} that are still alive. */
+  get residentBytes(): number {
+    return this.#residentBytes;
+  }
+
+  /**
+   * A zero-filled array that lives in the kernels' memory, so the kernels read and write it
+   * in place instead of copying it in and out on every call. Its block returns to this
+   * module when the array is garbage-collected (a `FinalizationRegistry`): nothing to free.
+   * Only where the memory is shared (a shared memory grows without moving, so the view stays
+   * valid; a plain memory detaches every view when it grows).
+   *
+   * @returns the array, or null (no shared memory, or the memory cannot grow any more)
+   */
+  allocate(dtype: "float32" | "float64", length: number): Float32Array | Float64Array | null {
+    if (this.#sharedError !== null) return null;
+    const bytes = align(Math.max(1, length) * (dtype === "float64" ? 8 : 4));
+    let address = this.#free.get(bytes)?.pop();
+    if (address === undefined) {
+      // A new block at the top, where the operand scratch starts: the scratch moves up.
+      address = this.#scratch;
+      const end = address + bytes;
+      if (end > MAX_BYTES) return null;
+      try {
+        this.#reserve(end);
+      } catch {
+        return null;
+      }
+      this.#scratch = end;
+    }
+    const buffer = this.#memory.buffer;
+    this.#buffers.add(buffer);
+    const view = dtype === "float64" ? new Float64Array(buffer, address, length) : new Float32Array(buffer, address, length);
+    view.fill(0);
+    this.#registry.register(view, [address, bytes]);
+    this.#residentBytes += bytes;
+    return view;
+  }
+
+  /**
+   * Whether every element of a resident array ({@link allocate}) is finite, scanned in place
+   * with SIMD; null when `a` is not resident or this build lacks the kernel.
+   */
+  allFinite(a: Float32Array | Float64Array): boolean | null {
+    if (!this.#buffers.has(a.buffer)) return null;
+    const scan = a instanceof Float64Array ? this.#exports.allFinite64 : this.#exports.allFinite32;
+    return scan === undefined ? null : scan(a.length, a.byteOffset) === 1;
+  }
+
+  /** Whether `a` views this module's memory (made by {@link allocate}). */
+  isResident(a: Float32Array | Float64Array): boolean {
+    return this.#buffers.has(a.buffer);
+  }
+
+  /**
+   * The address of input `a` for a kernel: its own when it is resident, else `scratch`,
+   * after copying its first `length` elements there. Call after `#reserve`.
+   */
+  #in(a: Float32Array | Float64Array, scratch: number, length = a.length): number {
+    if (this.#buffers.has(a.buffer)) return a.byteOffset;
+    const src = length === a.length ? a : a.subarray(0, length);
+    if (a instanceof Float64Array) new Float64Array(this.#memory.buffer, scratch, length).set(src);
+    else this.#heap.set(src, scratch >>> 2);
+    return scratch;
+  }
+
+  /**
+   * The address a kernel writes output `a` at: its own when it is resident and overlaps none
+   * of `inputs` (a kernel must not read what it writes), else `scratch` (see {@link #out}).
+   */
+  #outAt(a: Float32Array | Float64Array, scratch: number, ...inputs: (Float32Array | Float64Array | null)[]): number {
+    if (!this.#buffers.has(a.buffer)) return scratch;
+    const lo = a.byteOffset;
+    const hi = lo + a.byteLength;
+    for (const i of inputs) {
+      if (i !== null && i !== a && this.#buffers.has(i.buffer) && i.byteOffset < hi && lo < i.byteOffset + i.byteLength) return scratch;
+    }
+    return lo;
+  }
+
+  /** Copies a kernel's output at `address` into `a` (nothing to do when it was written in place). */
+  #out(a: Float32Array | Float64Array, address: number, length = a.length): void {
+    if (this.#buffers.has(a.buffer) && address === a.byteOffset) return;
+    if (a instanceof Float64Array) a.set(new Float64Array(this.#memory.buffer, address, length));
+    else a.set(this.#heap.subarray(address >>> 2, (address >>> 2) + length));
+  }
+
+  /**
+   * Sets how many threads (the calling one included) large products may use; 1 turns
+   * threading off. Workers start on the first product of at least {@link THREAD_MIN_WORK}
+   * multiply-adds. Results are the same bits whatever the count.
+   */
+  setThreads(threads: number): void {
+    if (threads === this.#threads) return;
+    this.#pool?.terminate();
+    this.#pool = null;
+    this.#threadsError = null;
+    this.#threads = threads;
+  }
+
+  /** The pool for a product of `work` multiply-adds, or null to run it on this thread. */
+  #poolFor(work: number): ThreadPool | null {
+    if (work < THREAD_MIN_WORK || this.#threads < 2 || this.#sharedError !== null || this.#threadsError !== null) return null;
+    if (this.#pool === null) {
+      const memory = this.#memory;
+      const workspace = align(this.#exports.workspaceBytes());
+      const control = align(this.#scratch);
+      const job = control + CONTROL_BYTES;
+      const first = align(job + 4 * JOB_WORDS);
+      const spaces: number[] = [];
+      for (let t = 1; t < this.#threads; t++) spaces.push(first + (t - 1) * workspace);
+      const end = first + (this.#threads - 1) * workspace;
+      this.#reserve(end);
+      new Uint8Array(memory.buffer, control, CONTROL_BYTES).fill(0);
+      if (!canBlock(new Int32Array(memory.buffer, control, 1))) {
+        this.#threadsError = "this thread cannot wait for others (a browser's main thread may not block): run typegrad in a Web Worker to use threads";
+        return null;
+      }
+      try {
+        this.#pool = new ThreadPool({ module: this.#module, memory }, this.#threads, control, spaces);
+      } catch (error) {
+        this.#threadsError = `worker threads could not start: ${(error as Error).message}`;
+        return null;
+      }
+      // The operand scratch now starts after the workers' workspaces.
+      this.#scratch = align(end);
+      this.#job = job;
+      this.#jobWords = new Int32Array(memory.buffer, job, JOB_WORDS);
+    }
+    return this.#pool;
+  }
+
+  /**
+   * Runs a job (assembly/jobs.ts) of `kind` over C `[m,n]` on the pool, split into ranges
+   * of rows or columns, each computed whole by one thread.
+   */
+  #runJob(
+    pool: ThreadPool, kind: number, transA: boolean, transB: boolean, m: number, n: number, k: number,
+    a: number, b: number, c: number, bias = 0, act = 0, temp = 0,
+  ): void {
+    // About two chunks per thread, so a late worker leaves little for the others, in whole
+    // micro-kernel tiles (6 rows or 8 columns). Rows when each chunk gets at least
+    // ROW_SPLIT_MIN of them: a row chunk re-packs all of op(B) (a cost of 1/rows of its
+    // arithmetic), a column chunk all of op(A) (1/columns, but packing A is the slower).
+    const perThread = 2 * pool.threads;
+    const columns = m < ROW_SPLIT_MIN * perThread && n > m;
+    const extent = columns ? n : m;
+    const unit = columns ? 8 : 6;
+    const chunk = Math.max(unit, Math.ceil(extent / perThread / unit) * unit);
+    const count = Math.ceil(extent / chunk);
+    const words = this.#jobWords as Int32Array;
+    words[0] = kind;
+    words[1] = transA ? 1 : 0;
+    words[2] = transB ? 1 : 0;
+    words[3] = m;
+    words[4] = n;
+    words[5] = k;
+    words[6] = a;
+    words[7] = b;
+    words[8] = c;
+    words[9] = columns ? 1 : 0;
+    words[10] = chunk;
+    words[11] = bias;
+    words[12] = act;
+    words[13] = temp;
+    pool.run(this.#job, count, this.#exports.runChunk);
   }
 
   /** Bytes of WebAssembly memory currently reserved (it never shrinks). */
@@ -172,16 +443,19 @@ export class WasmKernelModule {
     const sizeA = m * k;
     const sizeB = k * n;
     const sizeC = m * n;
+    const pool = this.#poolFor(m * n * k);
     const offA = this.#scratch;
     const offB = align(offA + 4 * sizeA);
     const offC = align(offB + 4 * sizeB);
     const end = offC + 4 * sizeC;
     if (end > MAX_BYTES) return false;
-    const heap = this.#reserve(end);
-    heap.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA >>> 2);
-    heap.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB >>> 2);
-    this.#exports.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, this.#work);
-    c.set(heap.subarray(offC >>> 2, (offC >>> 2) + sizeC));
+    this.#reserve(end);
+    const atA = this.#in(a, offA, sizeA);
+    const atB = this.#in(b, offB, sizeB);
+    const atC = this.#outAt(c, offC, a, b);
+    if (pool !== null) this.#runJob(pool, KIND_GEMM, transA, transB, m, n, k, atA, atB, atC);
+    else this.#exports.gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, atA, atB, atC, this.#work);
+    this.#out(c, atC, sizeC);
     return true;
   }
 
@@ -191,18 +465,21 @@ export class WasmKernelModule {
    * @returns false, having done nothing, when the operands do not fit in wasm32 memory
    */
   linearForward(batch: number, out: number, inF: number, x: Float32Array, w: Float32Array, b: Float32Array | null, act: number, y: Float32Array): boolean {
+    const pool = this.#poolFor(batch * out * inF);
     const offX = this.#scratch;
     const offW = align(offX + 4 * batch * inF);
     const offB = align(offW + 4 * out * inF);
     const offY = align(offB + 4 * out);
     const end = offY + 4 * batch * out;
     if (end > MAX_BYTES) return false;
-    const heap = this.#reserve(end);
-    heap.set(x, offX >>> 2);
-    heap.set(w, offW >>> 2);
-    if (b !== null) heap.set(b, offB >>> 2);
-    this.#exports.linearForward(batch, out, inF, offX, offW, b === null ? 0 : offB, act, offY, this.#work);
-    y.set(heap.subarray(offY >>> 2, (offY >>> 2) + batch * out));
+    this.#reserve(end);
+    const atX = this.#in(x, offX);
+    const atW = this.#in(w, offW);
+    const atB = b === null ? 0 : this.#in(b, offB);
+    const atY = this.#outAt(y, offY, x, w, b);
+    if (pool !== null) this.#runJob(pool, KIND_LINEAR_FORWARD, false, true, batch, out, inF, atX, atW, atY, atB, act);
+    else this.#exports.linearForward(batch, out, inF, atX, atW, atB, act, atY, this.#work);
+    this.#out(y, atY);
     return true;
   }
 
@@ -218,33 +495,52 @@ export class WasmKernelModule {
     gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, accumulateW = false, accumulateB = false,
   ): boolean {
     const sizeG = batch * out;
+    const pool = this.#poolFor(batch * out * inF);
     const offGy = this.#scratch;
     const offY = align(offGy + 4 * sizeG);
     const offX = align(offY + 4 * sizeG);
     const offW = align(offX + 4 * batch * inF);
-    const offGz = align(offW + 4 * out * inF);
-    const offGx = align(offGz + 4 * sizeG);
+    const offGzAct = align(offW + 4 * out * inF);
+    const offGx = align(offGzAct + 4 * sizeG);
     const offGw = align(offGx + 4 * batch * inF);
     const offGb = align(offGw + 4 * out * inF);
     const offSums = align(offGb + 4 * out);
     const offGwTemp = align(offSums + 8 * out);
     const end = offGwTemp + (accumulateW ? 4 * out * inF : 0);
     if (end > MAX_BYTES) return false;
-    const heap = this.#reserve(end);
-    heap.set(gy, offGy >>> 2);
-    if (act !== 0) heap.set(y, offY >>> 2);
-    if (gw !== null) heap.set(x, offX >>> 2);
-    if (gx !== null) heap.set(w, offW >>> 2);
-    if (gw !== null && accumulateW) heap.set(gw, offGw >>> 2);
-    if (gb !== null && accumulateB) heap.set(gb, offGb >>> 2);
-    this.#exports.linearBackward(
-      batch, out, inF, offGy, offY, act, offX, offW, act !== 0 ? offGz : offGy,
-      gx === null ? 0 : offGx, gw === null ? 0 : offGw, gb === null ? 0 : offGb, offSums, this.#work,
-      accumulateW ? offGwTemp : 0, accumulateB ? 1 : 0,
-    );
-    if (gx !== null) gx.set(heap.subarray(offGx >>> 2, (offGx >>> 2) + batch * inF));
-    if (gw !== null) gw.set(heap.subarray(offGw >>> 2, (offGw >>> 2) + out * inF));
-    if (gb !== null) gb.set(heap.subarray(offGb >>> 2, (offGb >>> 2) + out));
+    this.#reserve(end);
+    const atGy = this.#in(gy, offGy);
+    const atY = act !== 0 ? this.#in(y, offY) : offY;
+    const atX = gw !== null ? this.#in(x, offX) : offX;
+    const atW = gx !== null ? this.#in(w, offW) : offW;
+    const inputs = [gy, act !== 0 ? y : null, gw !== null ? x : null, gx !== null ? w : null];
+    const atGx = gx === null ? 0 : this.#outAt(gx, offGx, ...inputs);
+    const atGw = gw === null ? 0 : this.#outAt(gw, offGw, ...inputs);
+    const atGb = gb === null ? 0 : this.#outAt(gb, offGb, ...inputs);
+    // Accumulating outputs are read too: copy them in where they are not resident.
+    if (gw !== null && accumulateW && atGw === offGw) this.#heap.set(gw, offGw >>> 2);
+    if (gb !== null && accumulateB && atGb === offGb) this.#heap.set(gb, offGb >>> 2);
+    // G_z: scratch for ReLU; for no activation it is G_y itself (read only).
+    const atGz = act !== 0 ? offGzAct : atGy;
+    if (pool !== null) {
+      // The same phases as the one-call kernel, the two products split across threads.
+      const e = this.#exports;
+      e.linearGradZ(sizeG, atGy, atY, act, atGz);
+      if (gx !== null) this.#runJob(pool, KIND_GEMM, false, false, batch, inF, out, atGz, atW, atGx);
+      if (gw !== null) {
+        if (accumulateW) this.#runJob(pool, KIND_GEMM_ACCUMULATE, true, false, out, inF, batch, atGz, atX, atGw, 0, 0, offGwTemp);
+        else this.#runJob(pool, KIND_GEMM, true, false, out, inF, batch, atGz, atX, atGw);
+      }
+      if (gb !== null) e.linearGradBias(batch, out, atGz, atGb, offSums, accumulateB ? 1 : 0);
+    } else {
+      this.#exports.linearBackward(
+        batch, out, inF, atGy, atY, act, atX, atW, atGz, atGx, atGw, atGb, offSums, this.#work,
+        accumulateW ? offGwTemp : 0, accumulateB ? 1 : 0,
+      );
+    }
+    if (gx !== null) this.#out(gx, atGx);
+    if (gw !== null) this.#out(gw, atGw);
+    if (gb !== null) this.#out(gb, atGb);
     return true;
   }
 
@@ -265,16 +561,16 @@ export class WasmKernelModule {
     const offV = align(offM + 4 * n);
     const end = offV + 4 * n;
     if (end > MAX_BYTES) return false;
-    const heap = this.#reserve(end);
-    heap.set(theta, offT >>> 2);
-    heap.set(g, offG >>> 2);
-    heap.set(m, offM >>> 2);
-    heap.set(v, offV >>> 2);
+    this.#reserve(end);
+    const atT = this.#in(theta, offT);
+    const atG = this.#in(g, offG);
+    const atM = this.#in(m, offM);
+    const atV = this.#in(v, offV);
     const w = 1 - beta1;
-    this.#exports.adamStep(n, offT, offG, offM, offV, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps);
-    theta.set(heap.subarray(offT >>> 2, (offT >>> 2) + n));
-    m.set(heap.subarray(offM >>> 2, (offM >>> 2) + n));
-    v.set(heap.subarray(offV >>> 2, (offV >>> 2) + n));
+    this.#exports.adamStep(n, atT, atG, atM, atV, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps);
+    this.#out(theta, atT);
+    this.#out(m, atM);
+    this.#out(v, atV);
     return true;
   }
 
@@ -295,6 +591,7 @@ export class WasmKernelModule {
     const sizeA = m * k;
     const sizeB = k * n;
     const sizeC = m * n;
+    const pool = this.#poolFor(m * n * k);
     const offA = this.#scratch;
     const offB = align(offA + 8 * sizeA);
     const offC = align(offB + 8 * sizeB);
@@ -302,11 +599,12 @@ export class WasmKernelModule {
     const end = offW + e.workspaceBytes64(k);
     if (end > MAX_BYTES) return false;
     this.#reserve(end);
-    const heap = new Float64Array(e.memory.buffer);
-    heap.set(a.length === sizeA ? a : a.subarray(0, sizeA), offA >>> 3);
-    heap.set(b.length === sizeB ? b : b.subarray(0, sizeB), offB >>> 3);
-    e.gemm64(transA ? 1 : 0, transB ? 1 : 0, m, n, k, offA, offB, offC, offW);
-    c.set(heap.subarray(offC >>> 3, (offC >>> 3) + sizeC));
+    const atA = this.#in(a, offA, sizeA);
+    const atB = this.#in(b, offB, sizeB);
+    const atC = this.#outAt(c, offC, a, b);
+    if (pool !== null) this.#runJob(pool, KIND_GEMM64, transA, transB, m, n, k, atA, atB, atC);
+    else e.gemm64(transA ? 1 : 0, transB ? 1 : 0, m, n, k, atA, atB, atC, offW);
+    this.#out(c, atC, sizeC);
     return true;
   }
 
@@ -327,6 +625,7 @@ export class WasmKernelModule {
   ): boolean {
     const e = this.#exports;
     if (e.linearForward64 === undefined || e.workspaceBytes64 === undefined) return false;
+    const pool = this.#poolFor(batch * out * inF);
     const offX = this.#scratch;
     const offW = align(offX + 8 * batch * inF);
     const offB = align(offW + 8 * out * inF);
@@ -335,12 +634,13 @@ export class WasmKernelModule {
     const end = offWork + e.workspaceBytes64(inF);
     if (end > MAX_BYTES) return false;
     this.#reserve(end);
-    const heap = new Float64Array(e.memory.buffer);
-    heap.set(x, offX >>> 3);
-    heap.set(w, offW >>> 3);
-    if (b !== null) heap.set(b, offB >>> 3);
-    e.linearForward64(batch, out, inF, offX, offW, b === null ? 0 : offB, act, offY, offWork);
-    y.set(heap.subarray(offY >>> 3, (offY >>> 3) + batch * out));
+    const atX = this.#in(x, offX);
+    const atW = this.#in(w, offW);
+    const atB = b === null ? 0 : this.#in(b, offB);
+    const atY = this.#outAt(y, offY, x, w, b);
+    if (pool !== null) this.#runJob(pool, KIND_LINEAR_FORWARD64, false, true, batch, out, inF, atX, atW, atY, atB, act);
+    else e.linearForward64(batch, out, inF, atX, atW, atB, act, atY, offWork);
+    this.#out(y, atY);
     return true;
   }
 
@@ -356,43 +656,64 @@ export class WasmKernelModule {
     gx: Float64Array | null, gw: Float64Array | null, gb: Float64Array | null, accumulateW = false, accumulateB = false,
   ): boolean {
     const e = this.#exports;
-    if (e.linearBackward64 === undefined || e.workspaceBytes64 === undefined) return false;
+    const { linearBackward64, linearGradZ64, linearGradBias64, workspaceBytes64 } = e;
+    if (linearBackward64 === undefined || linearGradZ64 === undefined || linearGradBias64 === undefined || workspaceBytes64 === undefined) {
+      return false;
+    }
     const sizeG = batch * out;
+    const pool = this.#poolFor(batch * out * inF);
     const offGy = this.#scratch;
     const offY = align(offGy + 8 * sizeG);
     const offX = align(offY + 8 * sizeG);
     const offW = align(offX + 8 * batch * inF);
-    const offGz = align(offW + 8 * out * inF);
-    const offGx = align(offGz + 8 * sizeG);
+    const offGzAct = align(offW + 8 * out * inF);
+    const offGx = align(offGzAct + 8 * sizeG);
     const offGw = align(offGx + 8 * batch * inF);
     const offGb = align(offGw + 8 * out * inF);
     const offSums = align(offGb + 8 * out);
     const offGwTemp = align(offSums + 8 * out);
     const offWork = align(offGwTemp + (accumulateW ? 8 * out * inF : 0));
-    const end = offWork + e.workspaceBytes64(Math.max(out, batch));
+    const end = offWork + workspaceBytes64(Math.max(out, batch));
     if (end > MAX_BYTES) return false;
     this.#reserve(end);
-    const heap = new Float64Array(e.memory.buffer);
-    heap.set(gy, offGy >>> 3);
-    if (act !== 0) heap.set(y, offY >>> 3);
-    if (gw !== null) heap.set(x, offX >>> 3);
-    if (gx !== null) heap.set(w, offW >>> 3);
-    if (gw !== null && accumulateW) heap.set(gw, offGw >>> 3);
-    if (gb !== null && accumulateB) heap.set(gb, offGb >>> 3);
-    e.linearBackward64(
-      batch, out, inF, offGy, offY, act, offX, offW, act !== 0 ? offGz : offGy,
-      gx === null ? 0 : offGx, gw === null ? 0 : offGw, gb === null ? 0 : offGb, offWork,
-      accumulateW ? offGwTemp : 0, accumulateB ? offSums : 0,
-    );
-    if (gx !== null) gx.set(heap.subarray(offGx >>> 3, (offGx >>> 3) + batch * inF));
-    if (gw !== null) gw.set(heap.subarray(offGw >>> 3, (offGw >>> 3) + out * inF));
-    if (gb !== null) gb.set(heap.subarray(offGb >>> 3, (offGb >>> 3) + out));
+    const atGy = this.#in(gy, offGy);
+    const atY = act !== 0 ? this.#in(y, offY) : offY;
+    const atX = gw !== null ? this.#in(x, offX) : offX;
+    const atW = gx !== null ? this.#in(w, offW) : offW;
+    const inputs = [gy, act !== 0 ? y : null, gw !== null ? x : null, gx !== null ? w : null];
+    const atGx = gx === null ? 0 : this.#outAt(gx, offGx, ...inputs);
+    const atGw = gw === null ? 0 : this.#outAt(gw, offGw, ...inputs);
+    const atGb = gb === null ? 0 : this.#outAt(gb, offGb, ...inputs);
+    // Accumulating outputs are read too: copy them in where they are not resident.
+    if (gw !== null && accumulateW && atGw === offGw) this.#in(gw, offGw);
+    if (gb !== null && accumulateB && atGb === offGb) this.#in(gb, offGb);
+    // G_z: scratch for ReLU; for no activation it is G_y itself (read only).
+    const atGz = act !== 0 ? offGzAct : atGy;
+    if (pool !== null) {
+      // The same phases as the one-call kernel, the two products split across threads.
+      linearGradZ64(sizeG, atGy, atY, act, atGz);
+      if (gx !== null) this.#runJob(pool, KIND_GEMM64, false, false, batch, inF, out, atGz, atW, atGx);
+      if (gw !== null) {
+        if (accumulateW) this.#runJob(pool, KIND_GEMM64_ACCUMULATE, true, false, out, inF, batch, atGz, atX, atGw, 0, 0, offGwTemp);
+        else this.#runJob(pool, KIND_GEMM64, true, false, out, inF, batch, atGz, atX, atGw);
+      }
+      if (gb !== null) linearGradBias64(batch, out, atGz, atGb, accumulateB ? offSums : 0);
+    } else {
+      linearBackward64(
+        batch, out, inF, atGy, atY, act, atX, atW, atGz, atGx, atGw, atGb, offWork,
+        accumulateW ? offGwTemp : 0, accumulateB ? offSums : 0,
+      );
+    }
+    if (gx !== null) this.#out(gx, atGx);
+    if (gw !== null) this.#out(gw, atGw);
+    if (gb !== null) this.#out(gb, atGb);
     return true;
   }
 
   /**
    * SGD's update over many float64 parameters in one call, bit for bit `sgdReference`
-   * (as {@link sgd} for float32).
+   * (as {@link sgd} for float32): parameters whose arrays all live in wasm memory are updated
+   * in place, one call each; the rest are packed into one region per array.
    *
    * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
    */
@@ -400,25 +721,33 @@ export class WasmKernelModule {
     const step = this.#exports.sgdStep64;
     if (step === undefined) return false;
     const withB = o.momentum !== 0;
+    const run = (n: number, t: number, g: number, b: number): void =>
+      step(n, t, g, b, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0);
+    const resident = (a: Float64Array | null): boolean => a === null || this.#buffers.has(a.buffer);
+    const inPlace: (typeof segments)[number][] = [];
+    const packed: (typeof segments)[number][] = [];
+    for (const s of segments) (resident(s.theta) && resident(s.g) && (!withB || resident(s.b)) ? inPlace : packed).push(s);
     let n = 0;
-    for (const s of segments) n += s.theta.length;
+    for (const s of packed) n += s.theta.length;
     const offT = this.#scratch;
     const offG = align(offT + 8 * n);
     const offB = align(offG + 8 * n);
     const end = offB + (withB ? 8 * n : 0);
     if (end > MAX_BYTES) return false;
+    for (const s of inPlace) run(s.theta.length, s.theta.byteOffset, s.g.byteOffset, withB ? (s.b as Float64Array).byteOffset : 0);
+    if (n === 0) return true;
     this.#reserve(end);
-    const heap = new Float64Array(this.#exports.memory.buffer);
+    const heap = new Float64Array(this.#memory.buffer);
     let at = 0;
-    for (const s of segments) {
+    for (const s of packed) {
       heap.set(s.theta, (offT >>> 3) + at);
       heap.set(s.g, (offG >>> 3) + at);
       if (withB) heap.set(s.b as Float64Array, (offB >>> 3) + at);
       at += s.theta.length;
     }
-    step(n, offT, offG, withB ? offB : 0, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0);
+    run(n, offT, offG, withB ? offB : 0);
     at = 0;
-    for (const s of segments) {
+    for (const s of packed) {
       const len = s.theta.length;
       s.theta.set(heap.subarray((offT >>> 3) + at, (offT >>> 3) + at + len));
       if (withB) (s.b as Float64Array).set(heap.subarray((offB >>> 3) + at, (offB >>> 3) + at + len));
@@ -495,8 +824,13 @@ export class WasmKernelModule {
    * runs `run(total length, region addresses)`, and copies back the regions marked in `writes`.
    */
   #packed(segments: readonly (readonly Float32Array[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
+    // Segments whose arrays all live in wasm memory run in place, one call each (an update
+    // is element by element, so the bits are the same); the rest are packed.
+    const inPlace: (readonly Float32Array[])[] = [];
+    const packed: (readonly Float32Array[])[] = [];
+    for (const s of segments) (s.every((a) => this.#buffers.has(a.buffer)) ? inPlace : packed).push(s);
     let n = 0;
-    for (const s of segments) n += s[0].length;
+    for (const s of packed) n += s[0].length;
     const offsets: number[] = [];
     let end = this.#scratch;
     for (let j = 0; j < writes.length; j++) {
@@ -504,10 +838,12 @@ export class WasmKernelModule {
       end = align(end + 4 * n);
     }
     if (end > MAX_BYTES) return false;
+    for (const s of inPlace) run(s[0].length, s.map((a) => a.byteOffset));
+    if (packed.length === 0) return true;
     const heap = this.#reserve(end);
     for (let j = 0; j < writes.length; j++) {
       let at = offsets[j] >>> 2;
-      for (const s of segments) {
+      for (const s of packed) {
         heap.set(s[j], at);
         at += s[j].length;
       }
@@ -516,7 +852,7 @@ export class WasmKernelModule {
     for (let j = 0; j < writes.length; j++) {
       if (!writes[j]) continue;
       let at = offsets[j] >>> 2;
-      for (const s of segments) {
+      for (const s of packed) {
         s[j].set(heap.subarray(at, at + s[j].length));
         at += s[j].length;
       }

@@ -1,10 +1,13 @@
-import type { TypedArray } from "../tensor/dtype.js";
+import { allocate, type DType, type TypedArray } from "../tensor/dtype.js";
 import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
+import { allFiniteReference } from "./finite.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
 import { kernels, setKernels, type Kernels } from "./index.js";
 import { rmspropReference, sgdReference, type RmspropScalars, type RmspropSegment, type SgdScalars, type SgdSegment } from "./optim.js";
-import { WasmKernelModule } from "./wasm-module.js";
+import { THREAD_MIN_WORK, WasmKernelModule } from "./wasm-module.js";
+
+export { THREAD_MIN_WORK };
 
 /**
  * Below this many multiply-adds (`m·n·k`) the call and the copies into WebAssembly memory
@@ -16,6 +19,8 @@ export const WASM_GEMM_MIN_WORK = 256;
 
 let loaded: WasmKernelModule | null = null;
 let failure: string | null = null;
+/** Set by {@link setNumThreads}; null: the module's default. */
+let wantedThreads: number | null = null;
 
 /**
  * Matrix multiply that runs products of at least {@link WASM_GEMM_MIN_WORK} multiply-adds in
@@ -70,7 +75,7 @@ export function gemmWasm(
 export const WASM_ADAM_MIN_SIZE = 64;
 
 /**
- * Dense forward `y = act(x·Wᵀ + b)`: float32 products of at least
+ * Dense forward `y = act(x·Wᵀ + b)`: float32 and float64 products of at least
  * {@link WASM_GEMM_MIN_WORK} multiply-adds run as one WebAssembly call (product, bias and
  * ReLU); everything else runs {@link linearForwardReference} on {@link gemmWasm}. Both give
  * the same bits for the same product.
@@ -190,7 +195,7 @@ function splitFloat32<S extends { theta: TypedArray }>(segments: readonly S[], o
 }
 
 /**
- * SGD over a group: its float32 parameters in one WebAssembly call per `first` flag (when
+ * SGD over a group: its float32 and its float64 parameters each in one WebAssembly call per `first` flag (when
  * there are at least {@link WASM_OPTIM_MIN_SIZE} elements), the rest in TypeScript; the same
  * bits either way.
  */
@@ -260,7 +265,8 @@ export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScala
 
 /**
  * The WebAssembly SIMD kernels — gemm, the Dense layer's forward and backward (product,
- * bias, ReLU) and Adam's update — for float32; float64 and small problems go to the
+ * bias, ReLU), the optimisers' updates — for float32; gemm, the Dense layer and SGD for
+ * float64 (bit for bit the TypeScript references); the rest and small problems go to the
  * TypeScript references. Install them with {@link enableWasmKernels}, which also loads
  * the module; until it is loaded, this object simply runs the TypeScript kernels.
  */
@@ -273,7 +279,50 @@ export const wasmKernels: Kernels = {
   sgd: sgdWasm,
   rmsprop: rmspropWasm,
   adamGroup: adamGroupWasm,
+  allFinite: allFiniteWasm,
 };
+
+/** Arrays of fewer elements than this stay ordinary arrays in {@link allocateStorage}. */
+export const RESIDENT_MIN_SIZE = 1024;
+
+let residentStorage = true;
+
+/**
+ * Turns storage in WebAssembly memory ({@link allocateStorage}) on or off for arrays made
+ * from now on (it is on by default); for tests and diagnosis. Returns the previous setting.
+ */
+export function setResidentStorage(on: boolean): boolean {
+  const previous = residentStorage;
+  residentStorage = on;
+  return previous;
+}
+
+/**
+ * Zero-filled storage for a long-lived tensor — a parameter, its gradient, an optimiser's
+ * state — of `size` elements. Where the WebAssembly kernels run on a shared memory (Node; a
+ * cross-origin isolated page), arrays of at least {@link RESIDENT_MIN_SIZE} elements live in
+ * that memory, so the Dense kernels and the optimisers use them in place instead of copying
+ * them in and out on every call; the memory returns when the array is garbage-collected
+ * (nothing to free). Everywhere else, an ordinary typed array.
+ *
+ * Such an array views a `SharedArrayBuffer` that holds other tensors too: use its elements
+ * (`slice()` copies them out), not its `.buffer`.
+ */
+export function allocateStorage(dtype: DType, size: number): TypedArray {
+  if (residentStorage && loaded !== null && size >= RESIDENT_MIN_SIZE && kernels() === wasmKernels) {
+    const array = loaded.allocate(dtype, size);
+    if (array !== null) return array;
+  }
+  return allocate(dtype, size);
+}
+
+/**
+ * Whether every element is finite: arrays in WebAssembly memory ({@link allocateStorage}, e.g.
+ * gradients) are scanned in place with SIMD, the rest in TypeScript; the same answer either way.
+ */
+export function allFiniteWasm(data: TypedArray): boolean {
+  return (loaded === null ? null : loaded.allFinite(data)) ?? allFiniteReference(data);
+}
 
 /** Options of {@link enableWasmKernels}. */
 export interface EnableWasmOptions {
@@ -303,6 +352,7 @@ export function enableWasmKernels(options: EnableWasmOptions = {}): boolean {
     }
     loaded = result;
     failure = null;
+    if (wantedThreads !== null) loaded.setThreads(wantedThreads);
   }
   setKernels(wasmKernels);
   return true;
@@ -320,6 +370,16 @@ export interface KernelInfo {
   readonly wasmMemoryBytes: number;
   /** Smallest `m·n·k` sent to the WebAssembly gemm. */
   readonly wasmGemmMinWork: number;
+  /** Threads large products may use, the calling one included ({@link setNumThreads}); 1 when they cannot use more. */
+  readonly threads: number;
+  /** Threads running now: 1 until the first product of {@link THREAD_MIN_WORK} multiply-adds starts the workers. */
+  readonly activeThreads: number;
+  /** Why products run on one thread (no shared memory, a thread that may not block, …), or null. */
+  readonly threadsError: string | null;
+  /** Smallest `m·n·k` split across threads. */
+  readonly threadMinWork: number;
+  /** Bytes of parameters, gradients and optimiser state living in WebAssembly memory ({@link allocateStorage}). */
+  readonly residentBytes: number;
 }
 
 /** Which kernel implementation the ops run, and why, for logs and benchmark reports. */
@@ -330,5 +390,41 @@ export function kernelInfo(): KernelInfo {
     wasmError: failure,
     wasmMemoryBytes: loaded === null ? 0 : loaded.memoryBytes,
     wasmGemmMinWork: WASM_GEMM_MIN_WORK,
+    threads: loaded === null || loaded.threadsError !== null ? 1 : loaded.threads,
+    activeThreads: loaded === null ? 1 : loaded.activeThreads,
+    threadsError: loaded === null ? "the WebAssembly kernels are not loaded" : loaded.threadsError,
+    threadMinWork: THREAD_MIN_WORK,
+    residentBytes: loaded === null ? 0 : loaded.residentBytes,
   };
+}
+
+/**
+ * Sets how many threads (the calling one included) the WebAssembly kernels may use for
+ * large products — matrix products and the Dense forward and backward of at least
+ * {@link THREAD_MIN_WORK} multiply-adds — like PyTorch's `torch.set_num_threads`. Default:
+ * the hardware threads the runtime reports (`os.availableParallelism()` in Node,
+ * `navigator.hardwareConcurrency` in a browser), at most 8.
+ *
+ * Each thread computes whole rows or columns of a product, each element summed in the same
+ * order as on one thread, so **results are bit-identical whatever the count**, and seeded
+ * training is too. Threads need a shared WebAssembly memory (Node; in a browser, a
+ * cross-origin isolated page) and a thread that may block (in a browser, a Web Worker, not
+ * the page's main thread); elsewhere products run on one thread and
+ * {@link kernelInfo}`().threadsError` says why. Workers start on the first large product
+ * and never keep a Node process alive.
+ *
+ * @param threads - an integer from 1 (no worker threads) to 64
+ * @throws Error for anything else, naming the value
+ */
+export function setNumThreads(threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new Error(`setNumThreads: threads must be an integer from 1 to 64, got ${String(threads)}`);
+  }
+  wantedThreads = threads;
+  loaded?.setThreads(threads);
+}
+
+/** Threads the kernels may use ({@link setNumThreads}); 1 when they cannot use more (see `kernelInfo().threadsError`). */
+export function getNumThreads(): number {
+  return loaded === null || loaded.threadsError !== null ? 1 : loaded.threads;
 }

@@ -1,4 +1,5 @@
-import { allocate, type TypedArray } from "../tensor/dtype.js";
+import { allocateStorage } from "../kernels/wasm.js";
+import type { TypedArray } from "../tensor/dtype.js";
 import type { Shape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 
@@ -13,7 +14,8 @@ export class Parameter extends Tensor {
    */
   constructor(value: Tensor | TypedArray, shape?: Shape) {
     if (value instanceof Tensor) {
-      const data = allocate(value.dtype, value.size);
+      // Long-lived: in WebAssembly memory where the kernels can use it in place.
+      const data = allocateStorage(value.dtype, value.size);
       data.set(value.data);
       super(data, value.shape, { requiresGrad: true });
     } else {

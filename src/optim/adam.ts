@@ -1,7 +1,8 @@
 import { adamGroupReference, type AdamSegment } from "../kernels/adam.js";
 import { kernels } from "../kernels/index.js";
 import type { Parameter } from "../layers/parameter.js";
-import { allocate, type TypedArray } from "../tensor/dtype.js";
+import { allocateStorage } from "../kernels/wasm.js";
+import type { TypedArray } from "../tensor/dtype.js";
 import { checkOptionKeys } from "../util/options.js";
 import { checkOption, finiteNonNegative, lerp, Optimizer, type ParamGroup } from "./optimizer.js";
 
@@ -104,7 +105,7 @@ export class Adam extends Optimizer<AdamGroupOptions> {
       const plain = new Map<number, AdamSegment[]>();
       for (const { p, k: index } of params) {
         const s = this.state[index] ?? this.stateOf(p, index, this.requiredBuffers(o));
-        if (o.amsgrad && s.buffers.vMax === undefined) s.buffers.vMax = allocate(p.dtype, p.size);
+        if (o.amsgrad && s.buffers.vMax === undefined) s.buffers.vMax = allocateStorage(p.dtype, p.size);
         const t = ++s.step;
         const b = s.buffers;
         if (!o.amsgrad && l2 === 0 && shrink === 1 && sameKind(p.data, b.m) && sameKind(p.data, b.v)) {

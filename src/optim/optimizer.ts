@@ -1,6 +1,7 @@
 import type { Parameter } from "../layers/parameter.js";
 import type { JsonValue } from "../layers/spec.js";
-import { allocate, type TypedArray } from "../tensor/dtype.js";
+import { allocateStorage } from "../kernels/wasm.js";
+import type { TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
 import { checkGradients, firstNonFinite } from "./grad-check.js";
@@ -214,7 +215,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
     let s = this.state[k];
     if (s === undefined) {
       const buffers: Record<string, TypedArray> = {};
-      for (const n of names) buffers[n] = allocate(p.dtype, p.size);
+      for (const n of names) buffers[n] = allocateStorage(p.dtype, p.size);
       s = { step: 0, buffers };
       this.state[k] = s;
     }
@@ -322,7 +323,7 @@ export abstract class Optimizer<O extends BaseOptimizerOptions = BaseOptimizerOp
             if (t.data[i] < 0) throw new Error(`${name}.loadStateDict: "${key}" holds ${t.data[i]} at element ${i}; a second moment cannot be negative`);
           }
         }
-        const copy = allocate(p.dtype, p.size);
+        const copy = allocateStorage(p.dtype, p.size);
         copy.set(t.data);
         s.buffers[buf] = copy;
       }

@@ -1,7 +1,7 @@
 import { kernels } from "../kernels/index.js";
 import { rmspropReference, type RmspropSegment } from "../kernels/optim.js";
 import type { Parameter } from "../layers/parameter.js";
-import { allocate } from "../tensor/dtype.js";
+import { allocateStorage } from "../kernels/wasm.js";
 import { checkOptionKeys } from "../util/options.js";
 import { checkOption, finiteNonNegative, Optimizer, type ParamGroup } from "./optimizer.js";
 
@@ -92,7 +92,7 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
         s.step++;
         const b = s.buffers;
         // A buffer an option turned on after the state was created (e.g. momentum set later) starts at zero.
-        for (const name of this.requiredBuffers(o)) b[name] ??= allocate(p.dtype, p.size);
+        for (const name of this.requiredBuffers(o)) b[name] ??= allocateStorage(p.dtype, p.size);
         return { theta: p.data, g: p.grad.data, v: b.squareAvg, gAvg: b.gradAvg ?? null, b: b.momentumBuffer ?? null };
       });
       if (segments.length > 0) (k.rmsprop ?? rmspropReference)(segments, o);

@@ -1,7 +1,7 @@
 import { kernels } from "../kernels/index.js";
 import { sgdReference, type SgdSegment } from "../kernels/optim.js";
 import type { Parameter } from "../layers/parameter.js";
-import { allocate } from "../tensor/dtype.js";
+import { allocateStorage } from "../kernels/wasm.js";
 import { checkOptionKeys } from "../util/options.js";
 import { checkOption, finiteNonNegative, Optimizer, type ParamGroup } from "./optimizer.js";
 
@@ -101,7 +101,7 @@ export class SGD extends Optimizer<SGDGroupOptions> {
         s.step++;
         // A buffer missing from older state starts at the gradient, as on a first step.
         const b = s.buffers.momentumBuffer;
-        if (b === undefined) s.buffers.momentumBuffer = allocate(p.dtype, p.size);
+        if (b === undefined) s.buffers.momentumBuffer = allocateStorage(p.dtype, p.size);
         return { theta: p.data, g: p.grad.data, b: s.buffers.momentumBuffer, first: first || b === undefined };
       });
       if (segments.length > 0) (k.sgd ?? sgdReference)(segments, o);

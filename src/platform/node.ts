@@ -1,7 +1,9 @@
 import type * as NodeCrypto from "node:crypto";
 import type * as NodeFs from "node:fs";
 import type * as NodeModule from "node:module";
+import type * as NodeOs from "node:os";
 import type * as NodePath from "node:path";
+import type * as NodeWorkerThreads from "node:worker_threads";
 
 /** The Node built-in modules typegrad uses, by name. */
 interface Builtins {
@@ -9,6 +11,8 @@ interface Builtins {
   crypto: typeof NodeCrypto;
   path: typeof NodePath;
   module: typeof NodeModule;
+  os: typeof NodeOs;
+  worker_threads: typeof NodeWorkerThreads;
 }
 
 interface ProcessWithBuiltins {

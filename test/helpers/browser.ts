@@ -69,7 +69,10 @@ export async function bundleForBrowser(entries: Record<string, string>, options:
 }
 
 /** A static server for in-memory files on 127.0.0.1 and a free port. */
-export async function serve(files: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serve(
+  files: Record<string, string>,
+  options: { headers?: Record<string, string> } = {},
+): Promise<{ url: string; close: () => Promise<void> }> {
   const types: Record<string, string> = { html: "text/html", js: "text/javascript" };
   const server: Server = createServer((req, res) => {
     const name = (req.url ?? "/").split("?")[0].slice(1) || "index.html";
@@ -78,7 +81,9 @@ export async function serve(files: Record<string, string>): Promise<{ url: strin
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "content-type": `${types[name.split(".").pop() ?? ""] ?? "application/octet-stream"}; charset=utf-8` }).end(body);
+    res
+      .writeHead(200, { ...options.headers, "content-type": `${types[name.split(".").pop() ?? ""] ?? "application/octet-stream"}; charset=utf-8` })
+      .end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

@@ -1,0 +1,213 @@
+import { nodeBuiltin } from "../platform/node.js";
+
+/**
+ * Worker threads for the WebAssembly kernels: each runs its own instance of the kernels on
+ * the one shared memory, and helps the calling thread with large products.
+ *
+ * Protocol (control words, Int32, in shared memory at `control`):
+ *
+ * ```text
+ * [CLAIM]  (generation & 0x7fff) << 16 | next chunk index   claimed with compareExchange
+ * [COUNT]  chunks in the current job        [DONE]  chunks finished
+ * [JOB]    address of the job descriptor    [GEN]   job counter; workers sleep on it
+ * [READY]  workers started                  [FAILED] a worker's chunk threw
+ * ```
+ *
+ * The caller publishes a job (descriptor, COUNT, DONE = 0, then CLAIM, then GEN, and wakes
+ * the workers), then claims and runs chunks itself until none is left, then waits until
+ * DONE = COUNT. So a worker that has not started yet, or wakes late, costs nothing: the
+ * caller does the chunks it would have done, and no call can wait on a thread that never
+ * came. A chunk is computed the same way whoever runs it, so results do not depend on the
+ * thread count or the timing.
+ */
+
+const CLAIM = 0;
+const COUNT = 1;
+const DONE = 2;
+const JOB = 3;
+const GEN = 4;
+const READY = 5;
+const FAILED = 6;
+/** Bytes of control words {@link ThreadPool} needs. */
+export const CONTROL_BYTES = 64;
+
+/** Spins on a control word this many times before sleeping (a futex wake costs tens of µs). */
+const SPINS = 20000;
+
+/** The WebAssembly JS-API parts a pool needs, typed locally (the project's `lib` has no DOM). */
+export interface PoolModule {
+  /** The compiled kernels (a `WebAssembly.Module`), sent to each worker. */
+  readonly module: object;
+  /** The shared `WebAssembly.Memory`. */
+  readonly memory: { readonly buffer: ArrayBufferLike };
+}
+
+/**
+ * The body of every worker, as source: it instantiates the kernels on the shared memory,
+ * sets its workspace, and runs chunks as {@link ThreadPool.run} publishes them. Plain
+ * JavaScript, so it runs as a Node `worker_threads` eval script and as a Web Worker.
+ */
+const WORKER_BODY = `
+function typegradKernelWorker(module, memory, control, work) {
+  const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  e.setThreadWorkspace(work);
+  const c = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
+  let seen = Atomics.load(c, ${GEN});
+  Atomics.add(c, ${READY}, 1);
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(c, ${GEN}) === seen && spins < ${SPINS}) spins++;
+    if (Atomics.load(c, ${GEN}) === seen) Atomics.wait(c, ${GEN}, seen);
+    seen = Atomics.load(c, ${GEN});
+    if (seen === -1) return;
+    const generation = seen & 0x7fff;
+    for (;;) {
+      const w = Atomics.load(c, ${CLAIM});
+      if (w >>> 16 !== generation) break;
+      const index = w & 0xffff;
+      if (index >= Atomics.load(c, ${COUNT})) break;
+      if (Atomics.compareExchange(c, ${CLAIM}, w, w + 1) !== w) continue;
+      try {
+        e.runChunk(Atomics.load(c, ${JOB}), index);
+      } catch (error) {
+        Atomics.store(c, ${FAILED}, 1);
+      }
+      Atomics.add(c, ${DONE}, 1);
+      Atomics.notify(c, ${DONE});
+    }
+  }
+}
+`;
+
+/** A started worker, whichever runtime made it. */
+interface WorkerHandle {
+  terminate(): unknown;
+}
+
+interface WebWorkerApi {
+  new (url: string): WorkerHandle & { postMessage(message: unknown): void };
+}
+interface UrlApi {
+  createObjectURL(blob: unknown): string;
+  revokeObjectURL(url: string): void;
+}
+interface BlobApi {
+  new (parts: string[], options: { type: string }): unknown;
+}
+
+/** Starts one worker running {@link WORKER_BODY} with these arguments, or returns why it cannot. */
+function startWorker(pool: PoolModule, control: number, work: number): WorkerHandle | string {
+  const threads = nodeBuiltin("worker_threads");
+  if (threads !== undefined) {
+    const source = `${WORKER_BODY}
+const { workerData: d } = process.getBuiltinModule("worker_threads");
+typegradKernelWorker(d.module, d.memory, d.control, d.work);`;
+    const worker = new threads.Worker(source, {
+      eval: true,
+      workerData: { module: pool.module, memory: pool.memory, control, work },
+    });
+    // A sleeping kernel thread must not keep the process alive.
+    worker.unref();
+    return worker;
+  }
+  const g = globalThis as { Worker?: WebWorkerApi; Blob?: BlobApi; URL?: UrlApi };
+  if (typeof g.Worker !== "function" || typeof g.Blob !== "function" || typeof g.URL?.createObjectURL !== "function") {
+    return "this runtime has no Worker";
+  }
+  const source = `${WORKER_BODY}
+self.onmessage = (event) => { const d = event.data; typegradKernelWorker(d.module, d.memory, d.control, d.work); };`;
+  const url = g.URL.createObjectURL(new g.Blob([source], { type: "text/javascript" }));
+  try {
+    const worker = new g.Worker(url);
+    worker.postMessage({ module: pool.module, memory: pool.memory, control, work });
+    return worker;
+  } finally {
+    g.URL.revokeObjectURL(url);
+  }
+}
+
+/**
+ * Whether this thread may block in `Atomics.wait` (a browser's main thread may not), given
+ * a shared Int32Array to probe with.
+ */
+export function canBlock(probe: Int32Array): boolean {
+  try {
+    Atomics.wait(probe, 0, 1, 0); // "not-equal" at once where waiting is allowed
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `threads − 1` workers plus the calling thread, sharing one WebAssembly memory. */
+export class ThreadPool {
+  readonly #control: Int32Array;
+  readonly #workers: WorkerHandle[];
+
+  /**
+   * @param threads - total threads, the caller included (≥ 2)
+   * @param control - address of {@link CONTROL_BYTES} zeroed bytes of shared memory
+   * @param workspaces - one workspace address per worker (`threads − 1` of them)
+   * @throws Error when a worker cannot be started
+   */
+  constructor(pool: PoolModule, readonly threads: number, control: number, workspaces: readonly number[]) {
+    this.#control = new Int32Array(pool.memory.buffer, control, CONTROL_BYTES / 4);
+    this.#workers = [];
+    for (const work of workspaces) {
+      const worker = startWorker(pool, control, work);
+      if (typeof worker === "string") {
+        this.terminate();
+        throw new Error(worker);
+      }
+      this.#workers.push(worker);
+    }
+  }
+
+  /** Workers that have started (they join jobs from then on). */
+  get ready(): number {
+    return Atomics.load(this.#control, READY);
+  }
+
+  /**
+   * Runs chunks `0 … count−1` of the job at `job`, on this thread and whichever workers are
+   * running, and returns when all are done.
+   *
+   * @param runChunk - this thread's instance's `runChunk`
+   * @throws Error when a worker's chunk threw (the job's output is then incomplete)
+   */
+  run(job: number, count: number, runChunk: (job: number, index: number) => void): void {
+    const c = this.#control;
+    // GEN only ever counts up (−1 stops the workers); CLAIM carries its low 15 bits.
+    const gen = (Atomics.load(c, GEN) + 1) & 0x3fffffff;
+    Atomics.store(c, JOB, job);
+    Atomics.store(c, COUNT, count);
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, CLAIM, (gen & 0x7fff) << 16);
+    Atomics.store(c, GEN, gen);
+    Atomics.notify(c, GEN);
+    for (;;) {
+      const w = Atomics.load(c, CLAIM);
+      const index = w & 0xffff;
+      if (index >= count) break;
+      if (Atomics.compareExchange(c, CLAIM, w, w + 1) !== w) continue;
+      runChunk(job, index);
+      Atomics.add(c, DONE, 1);
+    }
+    let spins = 0;
+    for (let done = Atomics.load(c, DONE); done < count; done = Atomics.load(c, DONE)) {
+      if (spins++ > SPINS) Atomics.wait(c, DONE, done, 100);
+    }
+    if (Atomics.load(c, FAILED) !== 0) {
+      Atomics.store(c, FAILED, 0);
+      throw new Error("typegrad kernel thread: a worker failed while computing its part of a product");
+    }
+  }
+
+  /** Stops the workers. */
+  terminate(): void {
+    Atomics.store(this.#control, GEN, -1);
+    Atomics.notify(this.#control, GEN);
+    for (const w of this.#workers) void w.terminate();
+    this.#workers.length = 0;
+  }
+}
