@@ -4,8 +4,8 @@
 // whole product computes it (see `gemmBlock`), so the result does not depend on how many
 // threads there are or which one ran which chunk.
 
-import { gemmBlock } from "./gemm";
-import { addInto, linearForwardBlock } from "./linear";
+import { gemmAddBlock, gemmBlock } from "./gemm";
+import { linearForwardBlock } from "./linear";
 
 /** Job kinds. */
 const KIND_GEMM: i32 = 0;
@@ -46,7 +46,7 @@ function word(job: usize, at: i32): i32 {
  * Runs chunk `index` of the job at `job`:
  *   KIND_GEMM             C[block] = op(A)·op(B)[block]                  (as `gemm`)
  *   KIND_LINEAR_FORWARD   y[block] = act(x·Wᵀ + b)[block]                (as `linearForward`; A = x, B = W, C = y)
- *   KIND_GEMM_ACCUMULATE  TEMP[block] = op(A)·op(B)[block]; C[block] += TEMP[block]
+ *   KIND_GEMM_ACCUMULATE  C[block] += op(A)·op(B)[block]                 (as `gemmAddBlock`, TEMP its scratch)
  * where block is rows (or, with SPLIT_COLUMNS, columns) `index·CHUNK` up to `(index+1)·CHUNK`.
  */
 export function runChunk(job: usize, index: i32): void {
@@ -72,11 +72,6 @@ export function runChunk(job: usize, index: i32): void {
   } else if (kind == KIND_LINEAR_FORWARD) {
     linearForwardBlock(m, n, k, a, b, <usize>word(job, BIAS), word(job, ACT), c, threadWork, i0, i1, j0, j1);
   } else if (kind == KIND_GEMM_ACCUMULATE) {
-    const temp = <usize>word(job, TEMP);
-    gemmBlock(transA, transB, m, n, k, a, b, temp, threadWork, i0, i1, j0, j1);
-    for (let i = i0; i < i1; i++) {
-      const off = (<usize>i * <usize>n + <usize>j0) * 4;
-      addInto(c + off, temp + off, j1 - j0);
-    }
+    gemmAddBlock(transA, transB, m, n, k, a, b, c, <usize>word(job, TEMP), threadWork, i0, i1, j0, j1);
   }
 }
