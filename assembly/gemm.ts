@@ -38,14 +38,49 @@ export function gemm(transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usiz
 }
 
 /**
- * {@link gemm} restricted to the block `C[i0:i1, j0:j1]` (the rest of C is not touched).
+ * `C[block] += (op(A)·op(B))[block]`: the product rounded to f32, then one add per element
+ * (the engine's `grad += g`). With k ≤ KC the product is one KC block, so its tile is added
+ * straight into C (the same two roundings); a longer k sums its blocks into `temp` (laid
+ * out as C) first, then adds.
+ */
+export function gemmAddBlock(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, temp: usize, work: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32,
+): void {
+  if (k > 0 && k <= KC) {
+    gemmBlock(transA, transB, m, n, k, a, b, c, work, i0, i1, j0, j1, true);
+    return;
+  }
+  gemmBlock(transA, transB, m, n, k, a, b, temp, work, i0, i1, j0, j1);
+  for (let i = i0; i < i1; i++) {
+    const off = (<usize>i * <usize>n + <usize>j0) * 4;
+    addInto(c + off, temp + off, j1 - j0);
+  }
+}
+
+/** `dst[i] += src[i]` for `n` floats. */
+export function addInto(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const off = <usize>i * 4;
+    v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(src + off)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i * 4;
+    store<f32>(dst + off, load<f32>(dst + off) + load<f32>(src + off));
+  }
+}
+
+/**
+ * {@link gemm} restricted to the block `C[i0:i1, j0:j1]` (the rest of C is not touched);
+ * with `addToC`, each KC block's tile is added to C, the first one too.
  * Every element is computed exactly as by the whole product: its sum over k runs in the
  * same KC blocks, in the same order, whatever the block boundaries. So threads that each
  * compute a block of C give the single-threaded result bit for bit.
  */
 export function gemmBlock(
   transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize,
-  i0: i32, i1: i32, j0: i32, j1: i32,
+  i0: i32, i1: i32, j0: i32, j1: i32, addToC: bool = false,
 ): void {
   if (i1 <= i0 || j1 <= j0) return;
   if (k <= 0) {
@@ -61,7 +96,7 @@ export function gemmBlock(
       const kc = min(KC, k - pc);
       // The micro-kernel takes two steps at a time; an odd block gets a zero step.
       const kp = (kc + 1) & ~1;
-      const accumulate = pc > 0;
+      const accumulate = pc > 0 || addToC;
       if (transB) packBT(b, k, pc, jc, kc, kp, nc, packedB);
       else packBN(b, n, pc, jc, kc, kp, nc, packedB);
       for (let ic = i0; ic < i1; ic += MC) {

@@ -4,9 +4,9 @@
 // whole product computes it (see `gemmBlock`), so the result does not depend on how many
 // threads there are or which one ran which chunk.
 
-import { gemmBlock } from "./gemm";
+import { gemmAddBlock, gemmBlock } from "./gemm";
 import { gemm64Block } from "./gemm64";
-import { addInto, linearForwardBlock } from "./linear";
+import { linearForwardBlock } from "./linear";
 import { addInto64, linearForward64Block } from "./linear64";
 
 /** Job kinds. */
@@ -52,8 +52,9 @@ function word(job: usize, at: i32): i32 {
  * Runs chunk `index` of the job at `job`:
  *   KIND_GEMM             C[block] = op(A)·op(B)[block]                  (as `gemm`)
  *   KIND_LINEAR_FORWARD   y[block] = act(x·Wᵀ + b)[block]                (as `linearForward`; A = x, B = W, C = y)
- *   KIND_GEMM_ACCUMULATE  TEMP[block] = op(A)·op(B)[block]; C[block] += TEMP[block]
- *   KIND_GEMM64, KIND_LINEAR_FORWARD64, KIND_GEMM64_ACCUMULATE: the same on f64 arrays
+ *   KIND_GEMM_ACCUMULATE  C[block] += op(A)·op(B)[block]                 (as `gemmAddBlock`, TEMP its scratch)
+ *   KIND_GEMM64, KIND_LINEAR_FORWARD64   the first two on f64 arrays (`gemm64Block`, `linearForward64Block`)
+ *   KIND_GEMM64_ACCUMULATE  TEMP[block] = op(A)·op(B)[block] in f64; C[block] += TEMP[block]
  * where block is rows (or, with SPLIT_COLUMNS, columns) `index·CHUNK` up to `(index+1)·CHUNK`.
  */
 export function runChunk(job: usize, index: i32): void {
@@ -79,12 +80,7 @@ export function runChunk(job: usize, index: i32): void {
   } else if (kind == KIND_LINEAR_FORWARD) {
     linearForwardBlock(m, n, k, a, b, <usize>word(job, BIAS), word(job, ACT), c, threadWork, i0, i1, j0, j1);
   } else if (kind == KIND_GEMM_ACCUMULATE) {
-    const temp = <usize>word(job, TEMP);
-    gemmBlock(transA, transB, m, n, k, a, b, temp, threadWork, i0, i1, j0, j1);
-    for (let i = i0; i < i1; i++) {
-      const off = (<usize>i * <usize>n + <usize>j0) * 4;
-      addInto(c + off, temp + off, j1 - j0);
-    }
+    gemmAddBlock(transA, transB, m, n, k, a, b, c, <usize>word(job, TEMP), threadWork, i0, i1, j0, j1);
   } else if (kind == KIND_GEMM64) {
     gemm64Block(transA, transB, m, n, k, a, b, c, threadWork, i0, i1, j0, j1);
   } else if (kind == KIND_LINEAR_FORWARD64) {

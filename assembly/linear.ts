@@ -8,7 +8,7 @@
 // reference (src/kernels/linear.ts) given the same gemm: the bias add is one f32 add per
 // element, ReLU only selects, and the column sums add rows in order in f64, rounded once.
 
-import { gemm, gemmBlock } from "./gemm";
+import { gemm, gemmAddBlock, gemmBlock } from "./gemm";
 
 /** No activation. */
 const ACT_NONE: i32 = 0;
@@ -75,8 +75,7 @@ export function linearBackward(
       gemm(true, false, out, inF, batch, gz, x, gw, work);
     } else {
       // Accumulate: the product rounded to f32, then one f32 add per element.
-      gemm(true, false, out, inF, batch, gz, x, gwTemp, work);
-      addInto(gw, gwTemp, out * inF);
+      gemmAddBlock(true, false, out, inF, batch, gz, x, gw, gwTemp, work, 0, out, 0, inF);
     }
   }
   if (gb != 0) linearGradBias(batch, out, gz, gb, sums, accumulateB);
@@ -144,17 +143,4 @@ export function linearGradBias(batch: i32, out: i32, gz: usize, gb: usize, sums:
 @inline
 function highPair(v: v128): v128 {
   return v128.shuffle<f32>(v, v, 2, 3, 2, 3);
-}
-
-/** `dst[i] += src[i]` for `n` floats. */
-export function addInto(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const off = <usize>i * 4;
-    v128.store(dst + off, f32x4.add(v128.load(dst + off), v128.load(src + off)));
-  }
-  for (; i < n; i++) {
-    const off = <usize>i * 4;
-    store<f32>(dst + off, load<f32>(dst + off) + load<f32>(src + off));
-  }
 }

@@ -19,7 +19,26 @@ function fmt(x: number | undefined, digits = 1): string {
 
 /** The contender columns of the main table, in order. */
 export function contenderNames(r: BenchResults): string[] {
-  return ["typegrad", ...Object.keys(r.torch.peers), ...r.tfjsBackends.map((b) => `tfjs-${b}`)];
+  const oneThread = Object.values(r.workloads).some((w) => "typegrad-1t" in w.value) ? ["typegrad-1t"] : [];
+  return ["typegrad", ...oneThread, ...Object.keys(r.torch.peers), ...r.tfjsBackends.map((b) => `tfjs-${b}`)];
+}
+
+/**
+ * typegrad's threads: per row with a one-thread column, the speed-up of all threads over one,
+ * and each against PyTorch with the same number of threads (time ÷ time; below 1 is faster).
+ */
+export function threadsTable(r: BenchResults): string[][] {
+  const threads = r.kernels.threads;
+  const rows: string[][] = [["workload", `typegrad ${threads}t speed-up over 1t`, "typegrad-1t / torch-1t", `typegrad ${threads}t / torch-${threads}t`]];
+  for (const [name, w] of Object.entries(r.workloads)) {
+    const one = w.msPerStep["typegrad-1t"];
+    if (one === undefined) continue;
+    const t = w.msPerStep.typegrad;
+    const torch1 = w.msPerStep["torch-1t"];
+    const torchN = w.msPerStep[`torch-${threads}t`];
+    rows.push([name, fmt(one / t, 2) + "×", torch1 === undefined ? "–" : fmt(one / torch1, 2), torchN === undefined ? "–" : fmt(t / torchN, 2)]);
+  }
+  return rows;
 }
 
 /** The main table: every row's figure per contender and typegrad's time ÷ each peer's (lower is better). */
@@ -59,13 +78,14 @@ export function report(r: BenchResults): string {
   const crows: string[][] = [["crossover m×n×k", "variant", "ts µs", "wasm µs"]];
   for (const c of r.crossover) crows.push([c.shape, c.variant, fmt(c.tsMicros, 2), fmt(c.wasmMicros, 2)]);
   const lines = [
-    `typegrad vs PyTorch and TensorFlow.js ${r.versions["@tensorflow/tfjs-core"]} — ${r.mode} mode, ${r.machine.cpu} ×${r.machine.cores}, Node ${r.node}, kernels: ${r.kernels.active}`,
+    `typegrad vs PyTorch and TensorFlow.js ${r.versions["@tensorflow/tfjs-core"]} — ${r.mode} mode, ${r.machine.cpu} ×${r.machine.cores}, Node ${r.node}, kernels: ${r.kernels.active}, ${r.kernels.threads} thread(s)${r.kernels.threadsError === null ? "" : ` (${r.kernels.threadsError})`}`,
     torchLine,
     "ratios are typegrad's time ÷ the peer's (below 1: typegrad is faster)",
     "",
     formatTable(rows),
     ...accuracies,
     "",
+    ...(threadsTable(r).length > 1 ? [formatTable(threadsTable(r)), ""] : []),
     formatTable(mrows),
     "",
     formatTable(crows),

@@ -4,7 +4,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { enableWasmKernels, kernelInfo, type KernelInfo } from "../src/kernels/wasm.js";
+import { enableWasmKernels, getNumThreads, kernelInfo, setNumThreads, type KernelInfo } from "../src/kernels/wasm.js";
 import { gemmWasm } from "../src/kernels/wasm.js";
 import { crossover, kernelContender, matmulThroughput, tfjsMatmul, type CrossoverRow, type Variant } from "./gemm.js";
 import { measureAlternating, type Contender, type MeasureOptions } from "./harness.js";
@@ -103,6 +103,21 @@ function packageVersion(name: string): string {
 
 type Measured = Contender & { dispose?(): void | Promise<void> };
 
+/** typegrad's thread count by default (all cores); the `typegrad-1t` column runs on one. */
+let defaultThreads = 1;
+
+/** `c` run with `threads` threads (set before each of its rounds), named `name`. */
+function withThreads<C extends Contender>(c: C, threads: number, name: string): C {
+  return {
+    ...c,
+    name,
+    async enter() {
+      await c.enter?.();
+      setNumThreads(threads);
+    },
+  };
+}
+
 /** Measures typegrad, tfjs and PyTorch on one row, and derives the row's figures and ratios. */
 async function measureRow(
   description: string,
@@ -150,13 +165,15 @@ async function runWorkload(
   // tfjs starts from typegrad's initial weights, copied before typegrad trains.
   const tfjsSide = await Promise.all(usable.map((b) => tfjsContender(spec, b, model)));
   const torchSide = await Promise.all(torch.map((p) => p.contender(`torch-${p.info.threads}t`, torchTrainSpec(spec))));
-  const typegrad = typegradContender(spec, model);
+  const typegrad = withThreads(typegradContender(spec, model), defaultThreads, "typegrad");
+  // Steps that split work across threads get a one-thread typegrad column too.
+  const oneThread = spec.name === "xor" || spec.name === "spirals" || defaultThreads < 2 ? [] : [withThreads(typegradContender(spec, typegradModel(spec)), 1, "typegrad-1t")];
   const rows = spec.batch(0).rows;
   const unit: BenchUnit = spec.flopsPerStep > 5e7 ? "ms/step" : "µs/step";
   const description = `${spec.sizes.join("-")} ${spec.hidden}, ${spec.optimizer === "adam" ? "Adam" : "SGD"}, batch ${rows}${spec.dtype === "float64" ? ", float64" : ""}`;
   const accuracy: Record<string, number> = {};
   const disposeLater = tfjsSide.map((c) => ({ ...c, dispose: () => {} }));
-  const result = await measureRow(description, unit, spec, [typegrad, ...disposeLater, ...torchSide], options);
+  const result = await measureRow(description, unit, spec, [typegrad, ...oneThread, ...disposeLater, ...torchSide], options);
   if (spec.all !== null) {
     for (const c of [typegrad, ...tfjsSide]) {
       await c.enter?.();
@@ -220,7 +237,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
   const log = options.log ?? (() => {});
   const quick = options.quick;
   const wasmOn = enableWasmKernels();
-  log(`kernels: ${kernelInfo().active}${wasmOn ? "" : ` (${kernelInfo().wasmError ?? ""})`}`);
+  defaultThreads = getNumThreads();
+  log(`kernels: ${kernelInfo().active}${wasmOn ? "" : ` (${kernelInfo().wasmError ?? ""})`}, ${defaultThreads} thread(s)${kernelInfo().threadsError === null ? "" : ` (${kernelInfo().threadsError})`}`);
   const backends = await initTfjs();
   log(`tfjs backends: ${backends.join(", ")}`);
 
@@ -253,7 +271,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
       "ksamples/s",
       { flopsPerStep: pFlops, samplesPerStep: pspec.samples },
       [
-        typegradPredict(pspec),
+        withThreads(typegradPredict(pspec), defaultThreads, "typegrad"),
+        ...(defaultThreads < 2 ? [] : [withThreads(typegradPredict(pspec), 1, "typegrad-1t")]),
         ...(await Promise.all(backends.filter((b) => b !== "cpu" || pFlops <= tfjsCpuMaxFlops(quick)).map((b) => tfjsPredict(pspec, b)))),
         ...(await Promise.all(peers.map((p) => p.contender(`torch-${p.info.threads}t`, torchPredictSpec(pspec))))),
       ],
@@ -268,7 +287,8 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
         "GFLOP/s",
         { flopsPerStep: flop },
         [
-          kernelContender("typegrad", gemmWasm, "NN", n, n, n),
+          withThreads(kernelContender("typegrad", gemmWasm, "NN", n, n, n), defaultThreads, "typegrad"),
+          ...(defaultThreads < 2 ? [] : [withThreads(kernelContender("typegrad-1t", gemmWasm, "NN", n, n, n), 1, "typegrad-1t")]),
           ...backends.filter((b) => b === "wasm").map((b) => tfjsMatmul(b, "NN", n, n, n)),
           ...(await Promise.all(peers.map((p) => p.contender(`torch-${p.info.threads}t`, { kind: "matmul", size: n, variant: "NN" })))),
         ],
@@ -279,6 +299,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     for (const p of peers) p.close();
   }
 
+  setNumThreads(defaultThreads);
   const size = quick ? 128 : 512;
   const gflops = {} as Record<Variant, Record<string, number>>;
   const ratio = {} as Record<Variant, number>;

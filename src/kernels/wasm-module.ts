@@ -247,7 +247,7 @@ export class WasmKernelModule {
 
   /** Threads that ran the last large product: 1 until the pool has started, or when none can. */
   get activeThreads(): number {
-    return this.#pool === null ? 1 : 1 + Math.min(this.#pool.ready, this.#pool.threads - 1);
+    return this.#pool === null || this.#threads < 2 ? 1 : 1 + Math.min(this.#pool.ready, this.#pool.threads - 1);
   }
 
   /** Why products run on one thread, or null when they may use several. */
@@ -354,9 +354,12 @@ export class WasmKernelModule {
    */
   setThreads(threads: number): void {
     if (threads === this.#threads) return;
-    this.#pool?.terminate();
-    this.#pool = null;
-    this.#threadsError = null;
+    // Going down to one thread keeps the workers (asleep) for when more are wanted again.
+    if (threads >= 2 && this.#pool !== null && this.#pool.threads !== threads) {
+      this.#pool.terminate();
+      this.#pool = null;
+    }
+    if (threads >= 2) this.#threadsError = null;
     this.#threads = threads;
   }
 
