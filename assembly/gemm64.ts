@@ -56,6 +56,14 @@ export function gemm64Block(
   transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize,
   i0: i32, i1: i32, j0: i32, j1: i32,
 ): void {
+  block64(transA, transB, m, n, k, a, b, c, work, i0, i1, j0, j1, false);
+}
+
+/** {@link gemm64Block}, or with `addToC` (k ≤ KC64 only) the block's product added to C. */
+function block64(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, work: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32, addToC: bool,
+): void {
   // Element strides of A(i, p) and B(p, j) in their stored layouts.
   const sai: usize = transA ? 1 : <usize>k;
   const sap: usize = transA ? <usize>m : 1;
@@ -64,19 +72,55 @@ export function gemm64Block(
   gemm64Strided(
     i1 - i0, j1 - j0, k,
     a + <usize>i0 * sai * 8, sai, sap, b + <usize>j0 * sbj * 8, sbp, sbj,
-    c + (<usize>i0 * <usize>n + <usize>j0) * 8, <usize>n * 8, work,
+    c + (<usize>i0 * <usize>n + <usize>j0) * 8, <usize>n * 8, work, addToC,
   );
 }
 
 /**
+ * `C[block] += (op(A)·op(B))[block]`: the finished product, then one add per element, as
+ * `gw[i] += t[i]` in `linearBackwardReference`. With k ≤ KC64 the product is one KC64 block,
+ * so each finished tile is added straight into C (the same two operations); a longer k sums
+ * into `temp` (laid out as C) first, then adds.
+ */
+export function gemm64AddBlock(
+  transA: bool, transB: bool, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, temp: usize, work: usize,
+  i0: i32, i1: i32, j0: i32, j1: i32,
+): void {
+  if (k > 0 && k <= KC64) {
+    block64(transA, transB, m, n, k, a, b, c, work, i0, i1, j0, j1, true);
+    return;
+  }
+  gemm64Block(transA, transB, m, n, k, a, b, temp, work, i0, i1, j0, j1);
+  for (let i = i0; i < i1; i++) {
+    const off = (<usize>i * <usize>n + <usize>j0) * 8;
+    addInto64(c + off, temp + off, j1 - j0);
+  }
+}
+
+/** `dst[i] += src[i]` for `n` f64. */
+export function addInto64(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const off = <usize>i * 8;
+    v128.store(dst + off, f64x2.add(v128.load(dst + off), v128.load(src + off)));
+  }
+  for (; i < n; i++) {
+    const off = <usize>i * 8;
+    store<f64>(dst + off, load<f64>(dst + off) + load<f64>(src + off));
+  }
+}
+
+/**
  * `C = A · B` for `m × k` A with element strides `sai` (rows) and `sap` (steps), `k × n` B
- * with `sbp` (steps) and `sbj` (columns), and `m × n` C with rows `cRow` bytes apart.
+ * with `sbp` (steps) and `sbj` (columns), and `m × n` C with rows `cRow` bytes apart. With
+ * `addToC` (only for k ≤ KC64, one block) each tile is summed from +0 and then added to C.
  */
 function gemm64Strided(
   m: i32, n: i32, k: i32, a: usize, sai: usize, sap: usize, b: usize, sbp: usize, sbj: usize, c: usize, cRow: usize, work: usize,
+  addToC: bool,
 ): void {
   if (m <= 0 || n <= 0) return;
-  for (let i = 0; i < m; i++) memory.fill(c + <usize>i * cRow, 0, <usize>n * 8);
+  if (!addToC) for (let i = 0; i < m; i++) memory.fill(c + <usize>i * cRow, 0, <usize>n * 8);
   if (k <= 0) return;
   const kcMax = min(k, KC64);
   const packedB = work;
@@ -97,7 +141,11 @@ function gemm64Strided(
             const rows = min(MR64, mc - ir);
             const ap = packedA + <usize>ir * <usize>kc * 8;
             const cp = c + <usize>(ic + ir) * cRow + <usize>(jc + jr) * 8;
-            if (rows == MR64 && cols == NR64) {
+            if (addToC) {
+              memory.fill(tile, 0, TILE_BYTES);
+              microKernel64(kc, ap, bp, tile, NR64 * 8);
+              addTile(cp, cRow, rows, cols, tile);
+            } else if (rows == MR64 && cols == NR64) {
               microKernel64(kc, ap, bp, cp, cRow);
             } else {
               edgeIn(cp, cRow, rows, cols, tile);
@@ -117,6 +165,11 @@ function edgeIn(cp: usize, cRow: usize, rows: i32, cols: i32, tile: usize): void
   for (let r = 0; r < rows; r++) {
     memory.copy(tile + <usize>(r * NR64 * 8), cp + <usize>r * cRow, <usize>cols * 8);
   }
+}
+
+/** Adds the valid `rows × cols` corner of the tile into C at `cp`. */
+function addTile(cp: usize, cRow: usize, rows: i32, cols: i32, tile: usize): void {
+  for (let r = 0; r < rows; r++) addInto64(cp + <usize>r * cRow, tile + <usize>(r * NR64 * 8), cols);
 }
 
 /** Copies the valid `rows × cols` corner of the tile back to C at `cp`. */

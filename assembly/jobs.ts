@@ -5,9 +5,9 @@
 // threads there are or which one ran which chunk.
 
 import { gemmAddBlock, gemmBlock } from "./gemm";
-import { gemm64Block } from "./gemm64";
+import { gemm64AddBlock, gemm64Block } from "./gemm64";
 import { linearForwardBlock } from "./linear";
-import { addInto64, linearForward64Block } from "./linear64";
+import { linearForward64Block } from "./linear64";
 
 /** Job kinds. */
 const KIND_GEMM: i32 = 0;
@@ -54,7 +54,7 @@ function word(job: usize, at: i32): i32 {
  *   KIND_LINEAR_FORWARD   y[block] = act(x·Wᵀ + b)[block]                (as `linearForward`; A = x, B = W, C = y)
  *   KIND_GEMM_ACCUMULATE  C[block] += op(A)·op(B)[block]                 (as `gemmAddBlock`, TEMP its scratch)
  *   KIND_GEMM64, KIND_LINEAR_FORWARD64   the first two on f64 arrays (`gemm64Block`, `linearForward64Block`)
- *   KIND_GEMM64_ACCUMULATE  TEMP[block] = op(A)·op(B)[block] in f64; C[block] += TEMP[block]
+ *   KIND_GEMM64_ACCUMULATE  the third on f64 arrays (`gemm64AddBlock`)
  * where block is rows (or, with SPLIT_COLUMNS, columns) `index·CHUNK` up to `(index+1)·CHUNK`.
  */
 export function runChunk(job: usize, index: i32): void {
@@ -86,11 +86,6 @@ export function runChunk(job: usize, index: i32): void {
   } else if (kind == KIND_LINEAR_FORWARD64) {
     linearForward64Block(m, n, k, a, b, <usize>word(job, BIAS), word(job, ACT), c, threadWork, i0, i1, j0, j1);
   } else if (kind == KIND_GEMM64_ACCUMULATE) {
-    const temp = <usize>word(job, TEMP);
-    gemm64Block(transA, transB, m, n, k, a, b, temp, threadWork, i0, i1, j0, j1);
-    for (let i = i0; i < i1; i++) {
-      const off = (<usize>i * <usize>n + <usize>j0) * 8;
-      addInto64(c + off, temp + off, j1 - j0);
-    }
+    gemm64AddBlock(transA, transB, m, n, k, a, b, c, <usize>word(job, TEMP), threadWork, i0, i1, j0, j1);
   }
 }

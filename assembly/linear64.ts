@@ -10,7 +10,7 @@
 // per element after the product, ReLU only selects, the column sums add rows in order from +0,
 // and accumulating into `gw` / `gb` adds the finished product / sum, one add per element.
 
-import { gemm64, gemm64Block } from "./gemm64";
+import { addInto64, gemm64, gemm64AddBlock, gemm64Block } from "./gemm64";
 
 /** No activation. */
 const ACT_NONE: i32 = 0;
@@ -70,12 +70,8 @@ export function linearBackward64(
   linearGradZ64(batch * out, gy, y, act, gz);
   if (gx != 0) gemm64(false, false, batch, inF, out, gz, w, gx, work);
   if (gw != 0) {
-    if (gwTemp == 0) {
-      gemm64(true, false, out, inF, batch, gz, x, gw, work);
-    } else {
-      gemm64(true, false, out, inF, batch, gz, x, gwTemp, work);
-      addInto64(gw, gwTemp, out * inF);
-    }
+    if (gwTemp == 0) gemm64(true, false, out, inF, batch, gz, x, gw, work);
+    else gemm64AddBlock(true, false, out, inF, batch, gz, x, gw, gwTemp, work, 0, out, 0, inF);
   }
   if (gb != 0) linearGradBias64(batch, out, gz, gb, sums);
 }
@@ -117,17 +113,4 @@ export function linearGradBias64(batch: i32, out: i32, gz: usize, gb: usize, sum
   memory.fill(s, 0, <usize>out * 8);
   for (let r = 0; r < batch; r++) addInto64(s, gz + <usize>r * <usize>out * 8, out);
   if (sums != 0) addInto64(gb, sums, out);
-}
-
-/** `dst[i] += src[i]` for `n` f64. */
-export function addInto64(dst: usize, src: usize, n: i32): void {
-  let i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const off = <usize>i * 8;
-    v128.store(dst + off, f64x2.add(v128.load(dst + off), v128.load(src + off)));
-  }
-  for (; i < n; i++) {
-    const off = <usize>i * 8;
-    store<f64>(dst + off, load<f64>(dst + off) + load<f64>(src + off));
-  }
 }

@@ -28,9 +28,9 @@ function differences(a: Float64Array, b: Float64Array): number[] {
   return out;
 }
 
-// [batch, out, in]: odd sizes, one KC block and more (k = 257, 513), the benchmark's last layer.
+// [batch, out, in]: odd sizes, one KC block and more (k = 257, 513; G_W accumulated over batch 300 > KC).
 const shapes: [number, number, number][] = [
-  [1, 7, 41], [3, 3, 31], [7, 9, 5], [17, 3, 17], [5, 13, 33], [9, 11, 257], [3, 513, 17], [13, 10, 513], [37, 29, 19],
+  [1, 7, 41], [3, 3, 31], [7, 9, 5], [17, 3, 17], [5, 13, 33], [9, 11, 257], [3, 513, 17], [13, 10, 513], [37, 29, 19], [300, 3, 5],
 ];
 
 describe.skipIf(!wasmOn)("float64 WebAssembly Dense kernels: bit for bit the TypeScript reference", () => {
