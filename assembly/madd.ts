@@ -14,3 +14,8 @@
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   else return f32x4.add(c, f32x4.mul(a, b));
 }
+
+/** 1 in the relaxed-simd build, 0 in the default one: the host reports which kernel runs (kernelInfo().gemmKernel). */
+export function relaxedSimd(): i32 {
+  return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
+}
