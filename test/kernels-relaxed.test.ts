@@ -38,6 +38,7 @@ function expectRelaxedActive(r: RelaxedReport): void {
   expect(r.gemmDirect).toBeLessThanOrEqual(1);
   expect(r.gemmInstalled).toBeLessThanOrEqual(1);
   expect(r.threaded).toBeLessThanOrEqual(1);
+  expect(r.threadsSameBits).toBe(true);
   expect(r.linear).toBeLessThanOrEqual(1);
   // Seeded training on the relaxed kernels: the same bits twice, and the plain run within float32 rounding.
   expect(r.relaxedSameBits).toBe(true);
@@ -64,6 +65,8 @@ describe.skipIf(!wasmOn)("relaxed-SIMD kernels (typegrad/relaxed-simd)", () => {
   it(`in Node with ${FLAG}: detected and active; gemm, Dense and seeded training agree with the references; bits reproducible`, () => {
     const r = inChild([FLAG]);
     expectRelaxedActive(r);
+    // Node's memory is shared: the large product really ran on two threads after the switch.
+    expect(r.threadsAfter).toBe(2);
     console.log(`relaxed gemm bits differ from the default build's in ${r.differFromPlain} of ${r.cases} products (Node)`);
   });
 

@@ -91,6 +91,8 @@ export interface RelaxedReport {
   /** A product large enough for the thread pool, before and after the swap: error ratio. */
   threaded: number;
   threadsAfter: number;
+  /** Whether that product gives the same bits on one thread and on two. */
+  threadsSameBits: boolean;
   plainLosses: number[];
   relaxedLosses: number[];
   relaxedSameBits: boolean;
@@ -177,7 +179,12 @@ export function relaxedChecks(): RelaxedReport {
       }
     }
   }
-  const threaded = gemmErrorRatio(kernels().gemm, false, true, 256, 160, 128).ratio;
+  const threadedRun = gemmErrorRatio(kernels().gemm, false, true, 256, 160, 128);
+  const threaded = threadedRun.ratio;
+  setNumThreads(1);
+  const oneThread = gemmErrorRatio(kernels().gemm, false, true, 256, 160, 128).bits;
+  setNumThreads(2);
+  const threadsSameBits = oneThread.every((v, i) => Object.is(v, threadedRun.bits[i]));
   const relaxed1 = train(12);
   const relaxed2 = train(12);
   return {
@@ -185,6 +192,7 @@ export function relaxedChecks(): RelaxedReport {
     linear: linearErrorRatio(),
     threaded: Math.max(threaded, threadedBefore),
     threadsAfter: kernelInfo().activeThreads,
+    threadsSameBits,
     plainLosses: plain.losses,
     relaxedLosses: relaxed1.losses,
     relaxedSameBits: JSON.stringify(relaxed1) === JSON.stringify(relaxed2),
