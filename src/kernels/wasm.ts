@@ -306,7 +306,11 @@ export function setResidentStorage(on: boolean): boolean {
  * (nothing to free). Everywhere else, an ordinary typed array.
  *
  * Such an array views a `SharedArrayBuffer` that holds other tensors too: use its elements
- * (`slice()` copies them out), not its `.buffer`.
+ * (`slice()` copies them out), not its `.buffer`. Its memory is reused once the array object
+ * itself is collected, so a view made of it (`subarray`, `new Float32Array(a.buffer, …)`)
+ * must not outlive it: keep the array, or copy with `slice()`. A `postMessage` or
+ * `structuredClone` of it shares the memory instead of copying it, as for any array on a
+ * `SharedArrayBuffer`.
  */
 export function allocateStorage(dtype: DType, size: number): TypedArray {
   if (residentStorage && loaded !== null && size >= RESIDENT_MIN_SIZE && kernels() === wasmKernels) {

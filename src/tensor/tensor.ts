@@ -1,5 +1,6 @@
 import { backward, type BackwardOptions } from "../autograd/engine.js";
 import type { TensorLike } from "../autograd/define-op.js";
+import { droppedGrads } from "../autograd/dropped-grads.js";
 import type { GradNode } from "../autograd/node.js";
 import { add, div, maximum, minimum, mul, sub } from "../autograd/ops/binary.js";
 import { cast } from "../autograd/ops/cast.js";
@@ -46,8 +47,7 @@ export class Tensor {
   readonly size: number;
   /** Whether gradients flow to (and, for a leaf, accumulate in) this tensor. */
   requiresGrad: boolean;
-  /** Accumulated dL/d(this); only leaves that require grad receive one. */
-  grad: Tensor | null = null;
+  #grad: Tensor | null = null;
   /** How this tensor was computed; `null` for leaves and once `backward()` has freed the graph. */
   node: GradNode | null;
   /** Set when `backward()` freed this tensor's node; a later backward through it throws. */
@@ -114,6 +114,15 @@ export class Tensor {
   /** A new tensor sharing this one's data, cut from the graph (`requiresGrad` false). */
   detach(): Tensor {
     return new Tensor(this.data, this.shape);
+  }
+
+  /** Accumulated dL/d(this); only leaves that require grad receive one. */
+  get grad(): Tensor | null {
+    return this.#grad;
+  }
+  set grad(g: Tensor | null) {
+    if (g === null && this.#grad !== null) droppedGrads.add(this);
+    this.#grad = g;
   }
 
   /**
