@@ -16,3 +16,4 @@ export function heapBase(): usize {
 export { runChunk, setThreadWorkspace } from "./jobs";
 export { linearGradZ, linearGradBias } from "./linear";
 export { allFinite32, allFinite64 } from "./finite";
+export { zeroBytes } from "./fill";

@@ -227,4 +227,19 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
     };
     expect(again(true)).toEqual(again(false));
   });
+
+  it("zeroGrad zeroes a resident gradient in place (one memory.fill), every element +0, other memory untouched", () => {
+    const w = new Parameter(randn([4096], { rng: generator(2) }));
+    const neighbour = allocateStorage("float32", 2048);
+    neighbour.fill(7);
+    w.mul(w).sum().backward();
+    const g = (w.grad as Tensor).data;
+    expect(shared(g)).toBe(true);
+    g[5] = -0;
+    g[4095] = Number.NaN;
+    w.zeroGrad();
+    expect((w.grad as Tensor).data).toBe(g);
+    for (let i = 0; i < g.length; i++) if (!Object.is(g[i], 0)) throw new Error(`element ${i} is ${g[i]}`);
+    expect(neighbour.every((v) => v === 7)).toBe(true);
+  });
 });

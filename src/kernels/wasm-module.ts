@@ -34,6 +34,7 @@ interface KernelExports {
   /** Optional (a module built before them lacks them). */
   allFinite32?(n: number, p: number): number;
   allFinite64?(n: number, p: number): number;
+  zeroBytes?(p: number, bytes: number): void;
   runChunk(job: number, index: number): void;
   adamStep(
     n: number, theta: number, g: number, m: number, v: number,
@@ -289,7 +290,7 @@ export class WasmKernelModule {
     const buffer = this.#memory.buffer;
     this.#buffers.add(buffer);
     const view = dtype === "float64" ? new Float64Array(buffer, address, length) : new Float32Array(buffer, address, length);
-    view.fill(0);
+    this.#zero(view);
     this.#registry.register(view, [address, bytes]);
     this.#residentBytes += bytes;
     return view;
@@ -353,6 +354,21 @@ export class WasmKernelModule {
     if (!this.#buffers.has(a.buffer)) return null;
     const scan = a instanceof Float64Array ? this.#exports.allFinite64 : this.#exports.allFinite32;
     return scan === undefined ? null : scan(a.length, a.byteOffset) === 1;
+  }
+
+  /**
+   * Sets every element of `a` to +0: one `memory.fill` for a resident array ({@link allocate};
+   * V8 fills an array on a shared buffer element by element), `fill(0)` otherwise.
+   */
+  zero(a: Float32Array | Float64Array): void {
+    if (this.#buffers.has(a.buffer)) this.#zero(a);
+    else a.fill(0);
+  }
+
+  #zero(a: Float32Array | Float64Array): void {
+    const fill = this.#exports.zeroBytes;
+    if (fill === undefined) a.fill(0);
+    else fill(a.byteOffset, a.byteLength);
   }
 
   /** Whether `a` views this module's memory (made by {@link allocate}). */

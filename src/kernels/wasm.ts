@@ -321,6 +321,15 @@ export function allocateStorage(dtype: DType, size: number): TypedArray {
 }
 
 /**
+ * Sets every element of `data` to +0 (a gradient's `zeroGrad`): one `memory.fill` for an
+ * array in WebAssembly memory ({@link allocateStorage}), `fill(0)` for any other.
+ */
+export function zeroStorage(data: TypedArray): void {
+  if (loaded !== null && (data instanceof Float32Array || data instanceof Float64Array)) loaded.zero(data);
+  else data.fill(0);
+}
+
+/**
  * Whether every element is finite: arrays in WebAssembly memory ({@link allocateStorage}, e.g.
  * gradients) are scanned in place with SIMD, the rest in TypeScript; the same answer either way.
  */

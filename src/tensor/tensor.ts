@@ -1,6 +1,7 @@
 import { backward, type BackwardOptions } from "../autograd/engine.js";
 import type { TensorLike } from "../autograd/define-op.js";
 import { droppedGrads } from "../autograd/dropped-grads.js";
+import { zeroStorage } from "../kernels/wasm.js";
 import type { GradNode } from "../autograd/node.js";
 import { add, div, maximum, minimum, mul, sub } from "../autograd/ops/binary.js";
 import { cast } from "../autograd/ops/cast.js";
@@ -140,7 +141,7 @@ export class Tensor {
 
   /** Sets `grad` to zeros in place (keeping its buffer), if there is one. */
   zeroGrad(): void {
-    if (this.grad !== null) this.grad.data.fill(0);
+    if (this.#grad !== null) zeroStorage(this.#grad.data);
   }
 
   /**
