@@ -17,3 +17,4 @@ export { runChunk, setThreadWorkspace } from "./jobs";
 export { linearGradZ, linearGradBias } from "./linear";
 export { allFinite32, allFinite64 } from "./finite";
 export { relaxedSimd } from "./madd";
+export { zeroBytes } from "./fill";

@@ -81,3 +81,9 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
   for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
 }
+
+/** The same rows as a Markdown table (the first row is the header), for the README. */
+export function markdownTable(rows: readonly (readonly string[])[]): string {
+  const line = (row: readonly string[]): string => `| ${row.join(" | ")} |`;
+  return [line(rows[0]), line(rows[0].map(() => "---")), ...rows.slice(1).map(line)].join("\n");
+}

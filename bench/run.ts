@@ -6,11 +6,12 @@
  *   --out <file>  where to write the JSON results (default bench/results.json; "-" for none)
  *   --no-torch    leave PyTorch out (it runs when `/usr/bin/python3` can import torch)
  *   --python <p>  the interpreter for the PyTorch peer (default /usr/bin/python3)
+ *   --markdown    also print the main and threads tables as Markdown (for the README)
  *
  * Run with `tsx --expose-gc bench/run.ts` to force a GC before each heap sample.
  */
 import { fileURLToPath } from "node:url";
-import { formatTable } from "./harness.js";
+import { formatTable, markdownTable } from "./harness.js";
 import { runBenchmark, type BenchResults } from "./suite.js";
 
 function fmt(x: number | undefined, digits = 1): string {
@@ -111,5 +112,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     ...(pythonIndex >= 0 ? { python: args[pythonIndex + 1] } : {}),
   });
   console.log(report(results));
+  if (args.includes("--markdown")) {
+    console.log(["", markdownTable(mainTable(results)), "", ...(threadsTable(results).length > 1 ? [markdownTable(threadsTable(results))] : [])].join("\n"));
+  }
   if (out !== null) console.error(`wrote ${out}`);
 }

@@ -165,4 +165,81 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
     expect(got.sizes[got.sizes.length - 1]).toBeLessThan(64 * 2 ** 20);
     expect(got.resident).toBeLessThan(20 * 2 ** 20);
   });
+
+  it("freed blocks are merged and reused by arrays of other sizes, and given back to the scratch at the top", () => {
+    const script = `
+      const t = await import(${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)});
+      const v8 = await import("node:v8");
+      const vm = await import("node:vm");
+      v8.setFlagsFromString("--expose-gc");
+      const gc = vm.runInNewContext("gc");
+      const sizes = [];
+      for (let i = 0; i < 40; i++) {
+        // A different width every time: exact-size reuse alone would take new blocks each round.
+        const model = new t.Sequential(new t.Dense(300 + 17 * i, 1000), new t.Dense(1000, 10 + (i % 7)));
+        const opt = new t.Adam(model.parameters());
+        model.forward(t.randn([8, 300 + 17 * i])).sum().backward();
+        opt.step();
+        gc();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        sizes.push(t.kernelInfo().wasmMemoryBytes);
+      }
+      console.log(JSON.stringify({ sizes, resident: t.kernelInfo().residentBytes }));
+    `;
+    const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname;
+    const run = spawnSync(process.execPath, ["--expose-gc", tsx, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 120_000 });
+    expect(run.status, run.stderr).toBe(0);
+    const got = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { sizes: number[]; resident: number };
+    // The largest model holds ~1 M parameters × 4 arrays × 4 bytes ≈ 16 MB; 40 of them kept would be ~450 MB.
+    expect(got.sizes[got.sizes.length - 1]).toBeLessThan(80 * 2 ** 20);
+    expect(got.resident).toBeLessThan(40 * 2 ** 20);
+  });
+
+  it("zeroGrad(setToNone) in a synchronous loop does not take a new block every step", () => {
+    const rng = generator(5);
+    const model = new Sequential(new Dense(256, 512, { activation: "relu", rng }), new Dense(512, 10, { rng }));
+    const opt = new SGD(model.parameters(), { lr: 0.01 });
+    const x = new Tensor(values(4 * 256, 1), [4, 256]);
+    const labels = Int32Array.from([1, 2, 3, 4]);
+    const memory: number[] = [];
+    for (let t = 0; t < 40; t++) {
+      opt.zeroGrad(true);
+      crossEntropyLoss(model.forward(x), labels).backward();
+      opt.step();
+      memory.push(kernelInfo().wasmMemoryBytes);
+    }
+    // 40 steps × 0.13 M gradient elements × 4 bytes would be 21 MB of new blocks.
+    expect(memory[memory.length - 1] - memory[1]).toBeLessThan(2 ** 20);
+    // A gradient set to None comes back in ordinary storage (copied into the kernels per call).
+    const w = (model.parameters()[0].grad as Tensor).data;
+    expect(shared(w)).toBe(false);
+    // …and training is the same as with zeroGrad() (gradients zeroed in place).
+    const again = (setToNone: boolean): number[] => {
+      const r = generator(6);
+      const m = new Sequential(new Dense(256, 64, { activation: "relu", rng: r }), new Dense(64, 10, { rng: r }));
+      const o = new Adam(m.parameters(), { lr: 0.01 });
+      for (let t = 0; t < 5; t++) {
+        o.zeroGrad(setToNone);
+        crossEntropyLoss(m.forward(x), labels).backward();
+        o.step();
+      }
+      return Array.from(new Uint32Array((m.parameters()[0].data as Float32Array).slice().buffer));
+    };
+    expect(again(true)).toEqual(again(false));
+  });
+
+  it("zeroGrad zeroes a resident gradient in place (one memory.fill), every element +0, other memory untouched", () => {
+    const w = new Parameter(randn([4096], { rng: generator(2) }));
+    const neighbour = allocateStorage("float32", 2048);
+    neighbour.fill(7);
+    w.mul(w).sum().backward();
+    const g = (w.grad as Tensor).data;
+    expect(shared(g)).toBe(true);
+    g[5] = -0;
+    g[4095] = Number.NaN;
+    w.zeroGrad();
+    expect((w.grad as Tensor).data).toBe(g);
+    for (let i = 0; i < g.length; i++) if (!Object.is(g[i], 0)) throw new Error(`element ${i} is ${g[i]}`);
+    expect(neighbour.every((v) => v === 7)).toBe(true);
+  });
 });

@@ -140,6 +140,31 @@ describe.skipIf(!wasmOn)("threads: large products give the single-threaded bits"
   });
 });
 
+describe.skipIf(!wasmOn)("threads: changing the thread count", () => {
+  it("keeps the workers: switching between 2 and 3 threads neither grows memory nor changes bits", () => {
+    const [m, n, k] = [300, 301, 129];
+    const a = values(m * k, 1);
+    const b = values(k * n, 2);
+    const product = (): Uint32Array => {
+      const c = new Float32Array(m * n);
+      gemmWasm(false, true, m, n, k, a, values(n * k, 2), c);
+      return bits(c);
+    };
+    setNumThreads(1);
+    const one = product();
+    const memory: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      setNumThreads(2 + (i % 2));
+      expect(firstDifference([product()], [one]), `round ${i}, ${2 + (i % 2)} threads`).toBeNull();
+      memory.push(kernelInfo().wasmMemoryBytes);
+    }
+    expect(b.length).toBe(k * n);
+    // Each switch used to start a new pool with new workspaces (~0.9 MB).
+    expect(memory[memory.length - 1]).toBe(memory[1]);
+    expect(kernelInfo().threadsError).toBeNull();
+  });
+});
+
 describe.skipIf(!wasmOn)("threads: where the runtime cannot share memory", () => {
   it("without SharedArrayBuffer the kernels load on a plain memory, run on one thread and say why", () => {
     // A child process whose global SharedArrayBuffer is removed before typegrad loads: as in

@@ -1,4 +1,5 @@
 import { allocateStorage } from "../kernels/wasm.js";
+import { droppedGrads } from "./dropped-grads.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -163,7 +164,7 @@ function checkFiniteGradients(op: string, gradOutput: TypedArray, inputs: readon
 
 function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {
   if (leaf.grad === null) {
-    const data = allocateStorage(leaf.dtype, leaf.size);
+    const data = droppedGrads.has(leaf) ? allocate(leaf.dtype, leaf.size) : allocateStorage(leaf.dtype, leaf.size);
     data.set(grad);
     leaf.grad = new Tensor(data, leaf.shape);
   } else {

@@ -11,14 +11,20 @@ import { nodeBuiltin } from "../platform/node.js";
  * [COUNT]  chunks in the current job        [DONE]  chunks finished
  * [JOB]    address of the job descriptor    [GEN]   job counter; workers sleep on it
  * [READY]  workers started                  [FAILED] a worker's chunk threw
+ * [ACTIVE] workers that take part (index < ACTIVE)
  * ```
  *
- * The caller publishes a job (descriptor, COUNT, DONE = 0, then CLAIM, then GEN, and wakes
- * the workers), then claims and runs chunks itself until none is left, then waits until
+ * The caller publishes a job: CLAIM first (the new generation, index 0), so a worker still
+ * looping over the previous job can no longer claim a chunk of it against the new
+ * descriptor; then the descriptor address, COUNT, DONE = 0 and ACTIVE; then GEN, and wakes
+ * the workers. It then claims and runs chunks itself until none is left, and waits until
  * DONE = COUNT. So a worker that has not started yet, or wakes late, costs nothing: the
  * caller does the chunks it would have done, and no call can wait on a thread that never
  * came. A chunk is computed the same way whoever runs it, so results do not depend on the
  * thread count or the timing.
+ *
+ * Workers are started once and kept: a smaller thread count only lowers ACTIVE (the others
+ * sleep through jobs), a larger one starts more, each with a workspace of its own.
  */
 
 const CLAIM = 0;
@@ -28,6 +34,7 @@ const JOB = 3;
 const GEN = 4;
 const READY = 5;
 const FAILED = 6;
+const ACTIVE = 7;
 /** Bytes of control words {@link ThreadPool} needs. */
 export const CONTROL_BYTES = 64;
 
@@ -48,7 +55,7 @@ export interface PoolModule {
  * JavaScript, so it runs as a Node `worker_threads` eval script and as a Web Worker.
  */
 const WORKER_BODY = `
-function typegradKernelWorker(module, memory, control, work) {
+function typegradKernelWorker(module, memory, control, work, me) {
   const e = new WebAssembly.Instance(module, { env: { memory } }).exports;
   e.setThreadWorkspace(work);
   const c = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
@@ -60,6 +67,7 @@ function typegradKernelWorker(module, memory, control, work) {
     if (Atomics.load(c, ${GEN}) === seen) Atomics.wait(c, ${GEN}, seen);
     seen = Atomics.load(c, ${GEN});
     if (seen === -1) return;
+    if (me >= Atomics.load(c, ${ACTIVE})) continue;
     const generation = seen & 0x7fff;
     for (;;) {
       const w = Atomics.load(c, ${CLAIM});
@@ -84,8 +92,12 @@ interface WorkerHandle {
   terminate(): unknown;
 }
 
+
 interface WebWorkerApi {
-  new (url: string): WorkerHandle & { postMessage(message: unknown): void };
+  new (url: string): WorkerHandle & {
+    postMessage(message: unknown): void;
+    onerror: ((event: { message?: string }) => void) | null;
+  };
 }
 interface UrlApi {
   createObjectURL(blob: unknown): string;
@@ -95,17 +107,28 @@ interface BlobApi {
   new (parts: string[], options: { type: string }): unknown;
 }
 
-/** Starts one worker running {@link WORKER_BODY} with these arguments, or returns why it cannot. */
-function startWorker(pool: PoolModule, control: number, work: number): WorkerHandle | string {
+/**
+ * Starts worker number `me` running {@link WORKER_BODY} with these arguments, or returns why
+ * it cannot. `failed` is called (later, from the event loop) if the worker dies.
+ */
+function startWorker(
+  pool: PoolModule, control: number, work: number, me: number, failed: (why: string) => void,
+): WorkerHandle | string {
   const threads = nodeBuiltin("worker_threads");
   if (threads !== undefined) {
     const source = `${WORKER_BODY}
 const { workerData: d } = process.getBuiltinModule("worker_threads");
-typegradKernelWorker(d.module, d.memory, d.control, d.work);`;
+typegradKernelWorker(d.module, d.memory, d.control, d.work, d.me);`;
     const worker = new threads.Worker(source, {
       eval: true,
-      workerData: { module: pool.module, memory: pool.memory, control, work },
+      workerData: { module: pool.module, memory: pool.memory, control, work, me },
+      // Not the parent's flags: a loader (tsx), --cpu-prof or --inspect would run again in
+      // every kernel thread; the WebAssembly feature flags are kept.
+      execArgv: process.execArgv.filter((flag) => /^--(experimental-)?wasm/.test(flag)),
     });
+    // Without a listener, a worker's error would be thrown in the process as an unhandled event.
+    worker.on("error", (error) => failed(`a worker thread failed: ${error.message}`));
+    worker.on("exit", (code) => failed(`a worker thread exited (code ${code})`));
     // A sleeping kernel thread must not keep the process alive.
     worker.unref();
     return worker;
@@ -115,11 +138,12 @@ typegradKernelWorker(d.module, d.memory, d.control, d.work);`;
     return "this runtime has no Worker";
   }
   const source = `${WORKER_BODY}
-self.onmessage = (event) => { const d = event.data; typegradKernelWorker(d.module, d.memory, d.control, d.work); };`;
+self.onmessage = (event) => { const d = event.data; typegradKernelWorker(d.module, d.memory, d.control, d.work, d.me); };`;
   const url = g.URL.createObjectURL(new g.Blob([source], { type: "text/javascript" }));
   try {
     const worker = new g.Worker(url);
-    worker.postMessage({ module: pool.module, memory: pool.memory, control, work });
+    worker.onerror = (event) => failed(`a worker thread failed: ${event.message ?? "unknown error"}`);
+    worker.postMessage({ module: pool.module, memory: pool.memory, control, work, me });
     return worker;
   } finally {
     g.URL.revokeObjectURL(url);
@@ -139,64 +163,90 @@ export function canBlock(probe: Int32Array): boolean {
   }
 }
 
-/** `threads − 1` workers plus the calling thread, sharing one WebAssembly memory. */
+/** Worker threads plus the calling thread, sharing one WebAssembly memory. */
 export class ThreadPool {
+  readonly #pool: PoolModule;
+  readonly #controlAddress: number;
   readonly #control: Int32Array;
-  readonly #workers: WorkerHandle[];
+  readonly #workers: WorkerHandle[] = [];
+  #error: string | null = null;
+  #terminated = false;
 
   /**
-   * @param threads - total threads, the caller included (≥ 2)
    * @param control - address of {@link CONTROL_BYTES} zeroed bytes of shared memory
-   * @param workspaces - one workspace address per worker (`threads − 1` of them)
-   * @throws Error when a worker cannot be started
    */
-  constructor(pool: PoolModule, readonly threads: number, control: number, workspaces: readonly number[]) {
+  constructor(pool: PoolModule, control: number) {
+    this.#pool = pool;
+    this.#controlAddress = control;
     this.#control = new Int32Array(pool.memory.buffer, control, CONTROL_BYTES / 4);
-    this.#workers = [];
-    for (const work of workspaces) {
-      const worker = startWorker(pool, control, work);
-      if (typeof worker === "string") {
-        this.terminate();
-        throw new Error(worker);
-      }
-      this.#workers.push(worker);
-    }
   }
 
-  /** Workers that have started (they join jobs from then on). */
+  /** Workers started so far (the calling thread not counted). */
+  get workers(): number {
+    return this.#workers.length;
+  }
+
+  /** Workers that have started running (they join jobs from then on). */
   get ready(): number {
     return Atomics.load(this.#control, READY);
   }
 
+  /** Why a worker died (the pool must not be used any more), or null. */
+  get error(): string | null {
+    return this.#error;
+  }
+
   /**
-   * Runs chunks `0 … count−1` of the job at `job`, on this thread and whichever workers are
-   * running, and returns when all are done.
+   * Starts one more worker with the workspace at `work`.
+   *
+   * @throws Error when it cannot be started (no Worker in this runtime, …)
+   */
+  addWorker(work: number): void {
+    const worker = startWorker(this.#pool, this.#controlAddress, work, this.#workers.length, (why) => {
+      if (!this.#terminated) this.#error ??= why;
+    });
+    if (typeof worker === "string") throw new Error(worker);
+    this.#workers.push(worker);
+  }
+
+  /**
+   * Runs chunks `0 … count−1` of the job at `job`, on this thread and the first `helpers`
+   * workers that are running, and returns when all are done.
    *
    * @param runChunk - this thread's instance's `runChunk`
    * @throws Error when a worker's chunk threw (the job's output is then incomplete)
    */
-  run(job: number, count: number, runChunk: (job: number, index: number) => void): void {
+  run(job: number, count: number, helpers: number, runChunk: (job: number, index: number) => void): void {
     const c = this.#control;
     // GEN only ever counts up (−1 stops the workers); CLAIM carries its low 15 bits.
     const gen = (Atomics.load(c, GEN) + 1) & 0x3fffffff;
+    // CLAIM first: from here on no worker can claim a chunk of the previous job.
+    Atomics.store(c, CLAIM, (gen & 0x7fff) << 16);
     Atomics.store(c, JOB, job);
     Atomics.store(c, COUNT, count);
     Atomics.store(c, DONE, 0);
-    Atomics.store(c, CLAIM, (gen & 0x7fff) << 16);
+    Atomics.store(c, ACTIVE, helpers);
     Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
+    let failure: unknown = null;
     for (;;) {
       const w = Atomics.load(c, CLAIM);
       const index = w & 0xffff;
       if (index >= count) break;
       if (Atomics.compareExchange(c, CLAIM, w, w + 1) !== w) continue;
-      runChunk(job, index);
+      try {
+        runChunk(job, index);
+      } catch (error) {
+        failure ??= error;
+      }
       Atomics.add(c, DONE, 1);
     }
+    // Wait for the workers' chunks even when this thread's failed: they write into C.
     let spins = 0;
     for (let done = Atomics.load(c, DONE); done < count; done = Atomics.load(c, DONE)) {
       if (spins++ > SPINS) Atomics.wait(c, DONE, done, 100);
     }
+    if (failure !== null) throw failure;
     if (Atomics.load(c, FAILED) !== 0) {
       Atomics.store(c, FAILED, 0);
       throw new Error("typegrad kernel thread: a worker failed while computing its part of a product");
@@ -205,6 +255,7 @@ export class ThreadPool {
 
   /** Stops the workers. */
   terminate(): void {
+    this.#terminated = true;
     Atomics.store(this.#control, GEN, -1);
     Atomics.notify(this.#control, GEN);
     for (const w of this.#workers) void w.terminate();

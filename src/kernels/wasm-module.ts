@@ -34,6 +34,7 @@ interface KernelExports {
   /** Optional (a module built before them lacks them). */
   allFinite32?(n: number, p: number): number;
   allFinite64?(n: number, p: number): number;
+  zeroBytes?(p: number, bytes: number): void;
   runChunk(job: number, index: number): void;
   adamStep(
     n: number, theta: number, g: number, m: number, v: number,
@@ -124,9 +125,11 @@ function hardwareThreads(): number {
 
 /**
  * One instance of the WebAssembly kernels and its memory: a fixed workspace for packed
- * panels, then a scratch region for the operands that grows on demand. Operands are
- * copied in, the kernel runs, the result is copied out. Where the memory is shared, large
- * products are split across worker threads (see {@link setThreads}).
+ * panels; then blocks (resident arrays, see {@link allocate}; the thread pool's control
+ * words and its workers' workspaces), with free ones reused and merged; then, above the
+ * highest block, a scratch region for operands that grows on demand. Operands that are not
+ * resident are copied in, the kernel runs, the result is copied out. Where the memory is
+ * shared, large products are split across worker threads (see {@link setThreads}).
  */
 export class WasmKernelModule {
   readonly #exports: KernelExports;
@@ -134,7 +137,7 @@ export class WasmKernelModule {
   readonly #memory: WasmMemory;
   /** Whether the memory is a shared one (threads possible), and if not, why. */
   readonly #sharedError: string | null;
-  /** First byte of the operand scratch region (after the static data, workspaces, control words). */
+  /** First byte of the operand scratch region: above every block in use (it moves up and down with them). */
   #scratch: number;
   readonly #work: number;
   /** A view of the whole memory, re-created whenever `memory.grow` detaches the old one. */
@@ -142,6 +145,8 @@ export class WasmKernelModule {
   /** Threads wanted (the caller's included); the pool starts on the first large product. */
   #threads: number;
   #pool: ThreadPool | null = null;
+  /** Most workers to start (lowered when one could not start; reset by {@link setThreads}). */
+  #workerLimit = Number.POSITIVE_INFINITY;
   /** Why products run on one thread although more are wanted, or null. */
   #threadsError: string | null = null;
   /** Address of the job descriptor and control words (0 until a pool is started). */
@@ -149,15 +154,16 @@ export class WasmKernelModule {
   #jobWords: Int32Array | null = null;
   /** The memory's buffers that resident arrays view (a shared memory has a new one after each grow). */
   readonly #buffers = new WeakSet<object>();
-  /** Freed resident blocks, by size in bytes, for the next array of that size. */
-  readonly #free = new Map<number, number[]>();
+  /**
+   * Free blocks below the scratch region, by address, none adjacent to another (they are
+   * merged when freed); a block freed at the top gives its bytes back to the scratch.
+   */
+  readonly #free: { address: number; bytes: number }[] = [];
   /** Bytes of resident arrays alive (not yet collected). */
   #residentBytes = 0;
   /** Returns a resident array's block once the array is garbage-collected. */
   readonly #registry = new FinalizationRegistry<readonly [number, number]>(([address, bytes]) => {
-    let list = this.#free.get(bytes);
-    if (list === undefined) this.#free.set(bytes, (list = []));
-    list.push(address);
+    this.#release(address, bytes);
     this.#residentBytes -= bytes;
   });
 
@@ -249,7 +255,9 @@ export class WasmKernelModule {
 
   /** Threads that ran the last large product: 1 until the pool has started, or when none can. */
   get activeThreads(): number {
-    return this.#pool === null || this.#threads < 2 ? 1 : 1 + Math.min(this.#pool.ready, this.#pool.threads - 1);
+    const pool = this.#pool;
+    if (pool === null || this.#threads < 2 || pool.error !== null) return 1;
+    return 1 + Math.min(pool.ready, pool.workers, this.#threads - 1);
   }
 
   /** Why products run on one thread, or null when they may use several. */
@@ -279,26 +287,65 @@ export class WasmKernelModule {
   allocate(dtype: "float32" | "float64", length: number): Float32Array | Float64Array | null {
     if (this.#sharedError !== null) return null;
     const bytes = align(Math.max(1, length) * (dtype === "float64" ? 8 : 4));
-    let address = this.#free.get(bytes)?.pop();
-    if (address === undefined) {
-      // A new block at the top, where the operand scratch starts: the scratch moves up.
-      address = this.#scratch;
-      const end = address + bytes;
-      if (end > MAX_BYTES) return null;
-      try {
-        this.#reserve(end);
-      } catch {
-        return null;
-      }
-      this.#scratch = end;
-    }
+    const address = this.#claim(bytes);
+    if (address === null) return null;
     const buffer = this.#memory.buffer;
     this.#buffers.add(buffer);
     const view = dtype === "float64" ? new Float64Array(buffer, address, length) : new Float32Array(buffer, address, length);
-    view.fill(0);
+    this.#zero(view);
     this.#registry.register(view, [address, bytes]);
     this.#residentBytes += bytes;
     return view;
+  }
+
+  /**
+   * A block of `bytes` (a multiple of the alignment): the smallest free block that holds it
+   * (its low end; the rest stays free), else a new one at the top, where the operand
+   * scratch starts (the scratch moves up). Null when the memory cannot grow that far.
+   */
+  #claim(bytes: number): number | null {
+    let best = -1;
+    for (let i = 0; i < this.#free.length; i++) {
+      const f = this.#free[i];
+      if (f.bytes >= bytes && (best < 0 || f.bytes < this.#free[best].bytes)) best = i;
+    }
+    if (best >= 0) {
+      const f = this.#free[best];
+      const address = f.address;
+      if (f.bytes === bytes) this.#free.splice(best, 1);
+      else {
+        f.address += bytes;
+        f.bytes -= bytes;
+      }
+      return address;
+    }
+    const address = this.#scratch;
+    if (!this.#fits(address + bytes)) return null;
+    this.#scratch = address + bytes;
+    return address;
+  }
+
+  /** Returns a block from {@link #claim}: merged with free neighbours, or into the scratch at the top. */
+  #release(address: number, bytes: number): void {
+    const free = this.#free;
+    let i = 0;
+    while (i < free.length && free[i].address < address) i++;
+    let block = { address, bytes };
+    const before = i > 0 ? free[i - 1] : undefined;
+    if (before !== undefined && before.address + before.bytes === address) {
+      before.bytes += bytes;
+      block = before;
+      i--;
+    } else free.splice(i, 0, block);
+    const after = free[i + 1];
+    if (after !== undefined && block.address + block.bytes === after.address) {
+      block.bytes += after.bytes;
+      free.splice(i + 1, 1);
+    }
+    if (block.address + block.bytes === this.#scratch) {
+      this.#scratch = block.address;
+      free.splice(i, 1);
+    }
   }
 
   /**
@@ -309,6 +356,21 @@ export class WasmKernelModule {
     if (!this.#buffers.has(a.buffer)) return null;
     const scan = a instanceof Float64Array ? this.#exports.allFinite64 : this.#exports.allFinite32;
     return scan === undefined ? null : scan(a.length, a.byteOffset) === 1;
+  }
+
+  /**
+   * Sets every element of `a` to +0: one `memory.fill` for a resident array ({@link allocate};
+   * V8 fills an array on a shared buffer element by element), `fill(0)` otherwise.
+   */
+  zero(a: Float32Array | Float64Array): void {
+    if (this.#buffers.has(a.buffer)) this.#zero(a);
+    else a.fill(0);
+  }
+
+  #zero(a: Float32Array | Float64Array): void {
+    const fill = this.#exports.zeroBytes;
+    if (fill === undefined) a.fill(0);
+    else fill(a.byteOffset, a.byteLength);
   }
 
   /** Whether `a` views this module's memory (made by {@link allocate}). */
@@ -356,45 +418,57 @@ export class WasmKernelModule {
    */
   setThreads(threads: number): void {
     if (threads === this.#threads) return;
-    // Going down to one thread keeps the workers (asleep) for when more are wanted again.
-    if (threads >= 2 && this.#pool !== null && this.#pool.threads !== threads) {
-      this.#pool.terminate();
-      this.#pool = null;
-    }
-    if (threads >= 2) this.#threadsError = null;
+    // Workers are kept whatever the count (a smaller one lets some sleep through jobs);
+    // a failed start is tried again when the count changes.
+    if (this.#pool === null || this.#pool.error === null) this.#threadsError = null;
+    this.#workerLimit = Number.POSITIVE_INFINITY;
     this.#threads = threads;
   }
 
   /** The pool for a product of `work` multiply-adds, or null to run it on this thread. */
   #poolFor(work: number): ThreadPool | null {
     if (work < THREAD_MIN_WORK || this.#threads < 2 || this.#sharedError !== null || this.#threadsError !== null) return null;
-    if (this.#pool === null) {
-      const memory = this.#memory;
-      const workspace = align(this.#exports.workspaceBytes());
-      const control = align(this.#scratch);
-      const job = control + CONTROL_BYTES;
-      const first = align(job + 4 * JOB_WORDS);
-      const spaces: number[] = [];
-      for (let t = 1; t < this.#threads; t++) spaces.push(first + (t - 1) * workspace);
-      const end = first + (this.#threads - 1) * workspace;
-      this.#reserve(end);
-      new Uint8Array(memory.buffer, control, CONTROL_BYTES).fill(0);
-      if (!canBlock(new Int32Array(memory.buffer, control, 1))) {
-        this.#threadsError = "this thread cannot wait for others (a browser's main thread may not block): run typegrad in a Web Worker to use threads";
-        return null;
-      }
-      try {
-        this.#pool = new ThreadPool({ module: this.#module, memory }, this.#threads, control, spaces);
-      } catch (error) {
-        this.#threadsError = `worker threads could not start: ${(error as Error).message}`;
-        return null;
-      }
-      // The operand scratch now starts after the workers' workspaces.
-      this.#scratch = align(end);
-      this.#job = job;
-      this.#jobWords = new Int32Array(memory.buffer, job, JOB_WORDS);
+    let pool = this.#pool;
+    if (pool !== null && pool.error !== null) {
+      // A worker died (it reported, from the event loop, between two calls): one thread from now on.
+      this.#threadsError = `worker threads stopped: ${pool.error}`;
+      pool.terminate();
+      return null;
     }
-    return this.#pool;
+    if (pool === null) {
+      const region = this.#claim(align(CONTROL_BYTES + 4 * JOB_WORDS));
+      if (region === null) return null;
+      const memory = this.#memory;
+      new Uint8Array(memory.buffer, region, CONTROL_BYTES).fill(0);
+      if (!canBlock(new Int32Array(memory.buffer, region, 1))) {
+        this.#threadsError = "this thread cannot wait for others (a browser's main thread may not block): run typegrad in a Web Worker to use threads";
+        this.#release(region, align(CONTROL_BYTES + 4 * JOB_WORDS));
+        return null;
+      }
+      this.#pool = pool = new ThreadPool({ module: this.#module, memory }, region);
+      this.#job = region + CONTROL_BYTES;
+      this.#jobWords = new Int32Array(memory.buffer, this.#job, JOB_WORDS);
+    }
+    // More workers when more threads are wanted than ever before, each with its own
+    // workspace (kept for the pool's life, as the workers are).
+    const workspace = align(this.#exports.workspaceBytes());
+    while (pool.workers < Math.min(this.#threads - 1, this.#workerLimit)) {
+      const work = this.#claim(workspace);
+      let why = "no memory for its workspace";
+      if (work !== null) {
+        try {
+          pool.addWorker(work);
+          continue;
+        } catch (error) {
+          why = (error as Error).message;
+          this.#release(work, workspace);
+        }
+      }
+      // Run with the workers there are; try again only when the thread count changes.
+      this.#workerLimit = pool.workers;
+      if (pool.workers === 0) this.#threadsError = `worker threads could not start: ${why}`;
+    }
+    return pool.workers > 0 ? pool : null;
   }
 
   /**
@@ -409,7 +483,8 @@ export class WasmKernelModule {
     // micro-kernel tiles (6 rows or 8 columns). Rows when each chunk gets at least
     // ROW_SPLIT_MIN of them: a row chunk re-packs all of op(B) (a cost of 1/rows of its
     // arithmetic), a column chunk all of op(A) (1/columns, but packing A is the slower).
-    const perThread = 2 * pool.threads;
+    const helpers = Math.min(pool.workers, this.#threads - 1);
+    const perThread = 2 * (1 + helpers);
     const columns = m < ROW_SPLIT_MIN * perThread && n > m;
     const extent = columns ? n : m;
     const unit = columns ? 8 : 6;
@@ -430,7 +505,7 @@ export class WasmKernelModule {
     words[11] = bias;
     words[12] = act;
     words[13] = temp;
-    pool.run(this.#job, count, this.#exports.runChunk);
+    pool.run(this.#job, count, helpers, this.#exports.runChunk);
   }
 
   /** Bytes of WebAssembly memory currently reserved (it never shrinks). */
@@ -453,8 +528,7 @@ export class WasmKernelModule {
     const offB = align(offA + 4 * sizeA);
     const offC = align(offB + 4 * sizeB);
     const end = offC + 4 * sizeC;
-    if (end > MAX_BYTES) return false;
-    this.#reserve(end);
+    if (!this.#fits(end)) return false;
     const atA = this.#in(a, offA, sizeA);
     const atB = this.#in(b, offB, sizeB);
     const atC = this.#outAt(c, offC, a, b);
@@ -476,8 +550,7 @@ export class WasmKernelModule {
     const offB = align(offW + 4 * out * inF);
     const offY = align(offB + 4 * out);
     const end = offY + 4 * batch * out;
-    if (end > MAX_BYTES) return false;
-    this.#reserve(end);
+    if (!this.#fits(end)) return false;
     const atX = this.#in(x, offX);
     const atW = this.#in(w, offW);
     const atB = b === null ? 0 : this.#in(b, offB);
@@ -512,8 +585,7 @@ export class WasmKernelModule {
     const offSums = align(offGb + 4 * out);
     const offGwTemp = align(offSums + 8 * out);
     const end = offGwTemp + (accumulateW ? 4 * out * inF : 0);
-    if (end > MAX_BYTES) return false;
-    this.#reserve(end);
+    if (!this.#fits(end)) return false;
     const atGy = this.#in(gy, offGy);
     const atY = act !== 0 ? this.#in(y, offY) : offY;
     const atX = gw !== null ? this.#in(x, offX) : offX;
@@ -565,8 +637,7 @@ export class WasmKernelModule {
     const offM = align(offG + 4 * n);
     const offV = align(offM + 4 * n);
     const end = offV + 4 * n;
-    if (end > MAX_BYTES) return false;
-    this.#reserve(end);
+    if (!this.#fits(end)) return false;
     const atT = this.#in(theta, offT);
     const atG = this.#in(g, offG);
     const atM = this.#in(m, offM);
@@ -602,8 +673,7 @@ export class WasmKernelModule {
     const offC = align(offB + 8 * sizeB);
     const offW = align(offC + 8 * sizeC);
     const end = offW + e.workspaceBytes64(k);
-    if (end > MAX_BYTES) return false;
-    this.#reserve(end);
+    if (!this.#fits(end)) return false;
     const atA = this.#in(a, offA, sizeA);
     const atB = this.#in(b, offB, sizeB);
     const atC = this.#outAt(c, offC, a, b);
@@ -637,8 +707,7 @@ export class WasmKernelModule {
     const offY = align(offB + 8 * out);
     const offWork = align(offY + 8 * batch * out);
     const end = offWork + e.workspaceBytes64(inF);
-    if (end > MAX_BYTES) return false;
-    this.#reserve(end);
+    if (!this.#fits(end)) return false;
     const atX = this.#in(x, offX);
     const atW = this.#in(w, offW);
     const atB = b === null ? 0 : this.#in(b, offB);
@@ -679,8 +748,7 @@ export class WasmKernelModule {
     const offGwTemp = align(offSums + 8 * out);
     const offWork = align(offGwTemp + (accumulateW ? 8 * out * inF : 0));
     const end = offWork + workspaceBytes64(Math.max(out, batch));
-    if (end > MAX_BYTES) return false;
-    this.#reserve(end);
+    if (!this.#fits(end)) return false;
     const atGy = this.#in(gy, offGy);
     const atY = act !== 0 ? this.#in(y, offY) : offY;
     const atX = gw !== null ? this.#in(x, offX) : offX;
@@ -738,10 +806,10 @@ export class WasmKernelModule {
     const offG = align(offT + 8 * n);
     const offB = align(offG + 8 * n);
     const end = offB + (withB ? 8 * n : 0);
-    if (end > MAX_BYTES) return false;
+    // Room for the packed part first: a step must not stop half done.
+    if (n > 0 && !this.#fits(end)) return false;
     for (const s of inPlace) run(s.theta.length, s.theta.byteOffset, s.g.byteOffset, withB ? (s.b as Float64Array).byteOffset : 0);
     if (n === 0) return true;
-    this.#reserve(end);
     const heap = new Float64Array(this.#memory.buffer);
     let at = 0;
     for (const s of packed) {
@@ -842,10 +910,11 @@ export class WasmKernelModule {
       offsets.push(end);
       end = align(end + 4 * n);
     }
-    if (end > MAX_BYTES) return false;
+    // Room for the packed part first: a step must not stop half done.
+    if (packed.length > 0 && !this.#fits(end)) return false;
     for (const s of inPlace) run(s[0].length, s.map((a) => a.byteOffset));
     if (packed.length === 0) return true;
-    const heap = this.#reserve(end);
+    const heap = this.#heap;
     for (let j = 0; j < writes.length; j++) {
       let at = offsets[j] >>> 2;
       for (const s of packed) {
@@ -880,6 +949,20 @@ export class WasmKernelModule {
   close(): void {
     this.#pool?.terminate();
     this.#pool = null;
+  }
+
+  /**
+   * Whether the memory reaches byte `end` (growing it if needed): false when that is beyond
+   * wasm32's reach or the runtime refuses to grow it, so the caller falls back.
+   */
+  #fits(end: number): boolean {
+    if (end > MAX_BYTES) return false;
+    try {
+      this.#reserve(end);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Grows memory to at least `bytes` and returns a view that is valid now. */

@@ -306,7 +306,11 @@ export function setResidentStorage(on: boolean): boolean {
  * (nothing to free). Everywhere else, an ordinary typed array.
  *
  * Such an array views a `SharedArrayBuffer` that holds other tensors too: use its elements
- * (`slice()` copies them out), not its `.buffer`.
+ * (`slice()` copies them out), not its `.buffer`. Its memory is reused once the array object
+ * itself is collected, so a view made of it (`subarray`, `new Float32Array(a.buffer, …)`)
+ * must not outlive it: keep the array, or copy with `slice()`. A `postMessage` or
+ * `structuredClone` of it shares the memory instead of copying it, as for any array on a
+ * `SharedArrayBuffer`.
  */
 export function allocateStorage(dtype: DType, size: number): TypedArray {
   if (residentStorage && loaded !== null && size >= RESIDENT_MIN_SIZE && kernels() === wasmKernels) {
@@ -314,6 +318,15 @@ export function allocateStorage(dtype: DType, size: number): TypedArray {
     if (array !== null) return array;
   }
   return allocate(dtype, size);
+}
+
+/**
+ * Sets every element of `data` to +0 (a gradient's `zeroGrad`): one `memory.fill` for an
+ * array in WebAssembly memory ({@link allocateStorage}), `fill(0)` for any other.
+ */
+export function zeroStorage(data: TypedArray): void {
+  if (loaded !== null && (data instanceof Float32Array || data instanceof Float64Array)) loaded.zero(data);
+  else data.fill(0);
 }
 
 /**
