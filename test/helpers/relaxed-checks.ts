@@ -90,6 +90,7 @@ export interface RelaxedReport {
   linear: number;
   /** A product large enough for the thread pool, before and after the swap: error ratio. */
   threaded: number;
+  /** Threads the relaxed module may use after the switch (setNumThreads(2) carried over). */
   threadsAfter: number;
   /** Whether that product gives the same bits on one thread and on two. */
   threadsSameBits: boolean;
@@ -191,7 +192,7 @@ export function relaxedChecks(): RelaxedReport {
     supported, before, enabled, after, gemmDirect, gemmInstalled, differFromPlain, cases,
     linear: linearErrorRatio(),
     threaded: Math.max(threaded, threadedBefore),
-    threadsAfter: kernelInfo().activeThreads,
+    threadsAfter: kernelInfo().threads,
     threadsSameBits,
     plainLosses: plain.losses,
     relaxedLosses: relaxed1.losses,
