@@ -16,6 +16,7 @@
 // A strip (MR·KC floats = 6 KiB) plus one B strip (KC·NR = 8 KiB) for L1.
 
 import { microKernel2, microKernel4, TILE, TILE_BYTES } from "./edge-kernels";
+import { skinnyBlock, SKINNY_ROWS } from "./skinny";
 import { madd } from "./madd";
 
 const MR: i32 = 6;
@@ -86,6 +87,10 @@ export function gemmBlock(
   if (i1 <= i0 || j1 <= j0) return;
   if (k <= 0) {
     for (let i = i0; i < i1; i++) memory.fill(c + (<usize>i * <usize>n + <usize>j0) * 4, 0, <usize>(j1 - j0) * 4);
+    return;
+  }
+  if (m <= SKINNY_ROWS) {
+    skinnyBlock(transA, transB, m, n, k, a, b, c, i0, i1, j0, j1, addToC, KC);
     return;
   }
   const packedB = work;
