@@ -57,6 +57,19 @@ function putPart(p: usize, v: v128, cols: i32, add: bool): void {
   if (cols > 2) store<f32>(p + 8, add ? load<f32>(p + 8) + f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 2));
 }
 
+/** Stores (or adds) `cols` ≤ 4 columns from `j` of row 0 (`r0`, at `c0`) and, if `two`, row 1. */
+// @ts-ignore: decorator
+@inline function putColumns(c0: usize, c1: usize, two: bool, j: i32, cols: i32, r0: v128, r1: v128, add: bool): void {
+  const o = <usize>j << 2;
+  if (cols == 4) {
+    put4(c0 + o, r0, add);
+    if (two) put4(c1 + o, r1, add);
+  } else {
+    putPart(c0 + o, r0, cols, add);
+    if (two) putPart(c1 + o, r1, cols, add);
+  }
+}
+
 /** Row-major B [k, n]: columns j0…j1 of one KC block, 8, then 4, then the rest at a time. */
 function rowsOfBN(
   b: usize, n: i32, pc: i32, kc: i32, ap0: usize, ap1: usize, step: usize, two: bool,
@@ -115,14 +128,7 @@ function rowsOfBN(
       p0 += step;
       p1 += step;
     }
-    const o = <usize>j << 2;
-    if (cols == 4) {
-      put4(c0 + o, r0, add);
-      if (two) put4(c1 + o, r1, add);
-    } else {
-      putPart(c0 + o, r0, cols, add);
-      if (two) putPart(c1 + o, r1, cols, add);
-    }
+    putColumns(c0, c1, two, j, cols, r0, r1, add);
   }
 }
 
@@ -186,13 +192,6 @@ function rowsOfBT(
       p0 += step;
       p1 += step;
     }
-    const o = <usize>j << 2;
-    if (cols == 4) {
-      put4(c0 + o, r0, add);
-      if (two) put4(c1 + o, r1, add);
-    } else {
-      putPart(c0 + o, r0, cols, add);
-      if (two) putPart(c1 + o, r1, cols, add);
-    }
+    putColumns(c0, c1, two, j, cols, r0, r1, add);
   }
 }

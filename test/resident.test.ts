@@ -137,7 +137,12 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
     expect(a).toEqual(expected);
   });
 
-  it("memory comes back when models are garbage-collected (no dispose)", () => {
+  /**
+   * In a child process with a forced GC: 40 rounds of building the model `build(i)` (source
+   * text over `t`, typegrad, and the round `i`), one Adam step on `input(i)`, collecting it;
+   * returns the memory size after each round and the resident bytes at the end.
+   */
+  function collectedRounds(build: string, input: string): { sizes: number[]; resident: number } {
     const script = `
       const t = await import(${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)});
       const v8 = await import("node:v8");
@@ -146,9 +151,9 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
       const gc = vm.runInNewContext("gc");
       const sizes = [];
       for (let i = 0; i < 40; i++) {
-        const model = new t.Sequential(new t.Dense(500, 1000), new t.Dense(1000, 10));
+        const model = ${build};
         const opt = new t.Adam(model.parameters());
-        model.forward(t.randn([8, 500])).sum().backward();
+        model.forward(t.randn(${input})).sum().backward();
         opt.step();
         gc();
         await new Promise((resolve) => setTimeout(resolve, 0));
@@ -159,7 +164,11 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
     const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname;
     const run = spawnSync(process.execPath, ["--expose-gc", tsx, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 120_000 });
     expect(run.status, run.stderr).toBe(0);
-    const got = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { sizes: number[]; resident: number };
+    return JSON.parse(run.stdout.trim().split("\n").pop() as string) as { sizes: number[]; resident: number };
+  }
+
+  it("memory comes back when models are garbage-collected (no dispose)", () => {
+    const got = collectedRounds("new t.Sequential(new t.Dense(500, 1000), new t.Dense(1000, 10))", "[8, 500]");
     // One model holds ~0.5 M parameters × 4 arrays (value, gradient, two moments) × 4 bytes ≈ 8 MB;
     // 40 of them kept would be 320 MB.
     expect(got.sizes[got.sizes.length - 1]).toBeLessThan(64 * 2 ** 20);
@@ -167,29 +176,8 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
   });
 
   it("freed blocks are merged and reused by arrays of other sizes, and given back to the scratch at the top", () => {
-    const script = `
-      const t = await import(${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)});
-      const v8 = await import("node:v8");
-      const vm = await import("node:vm");
-      v8.setFlagsFromString("--expose-gc");
-      const gc = vm.runInNewContext("gc");
-      const sizes = [];
-      for (let i = 0; i < 40; i++) {
-        // A different width every time: exact-size reuse alone would take new blocks each round.
-        const model = new t.Sequential(new t.Dense(300 + 17 * i, 1000), new t.Dense(1000, 10 + (i % 7)));
-        const opt = new t.Adam(model.parameters());
-        model.forward(t.randn([8, 300 + 17 * i])).sum().backward();
-        opt.step();
-        gc();
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        sizes.push(t.kernelInfo().wasmMemoryBytes);
-      }
-      console.log(JSON.stringify({ sizes, resident: t.kernelInfo().residentBytes }));
-    `;
-    const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname;
-    const run = spawnSync(process.execPath, ["--expose-gc", tsx, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 120_000 });
-    expect(run.status, run.stderr).toBe(0);
-    const got = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { sizes: number[]; resident: number };
+    // A different width every round: exact-size reuse alone would take new blocks each time.
+    const got = collectedRounds("new t.Sequential(new t.Dense(300 + 17 * i, 1000), new t.Dense(1000, 10 + (i % 7)))", "[8, 300 + 17 * i]");
     // The largest model holds ~1 M parameters × 4 arrays × 4 bytes ≈ 16 MB; 40 of them kept would be ~450 MB.
     expect(got.sizes[got.sizes.length - 1]).toBeLessThan(80 * 2 ** 20);
     expect(got.resident).toBeLessThan(40 * 2 ** 20);
