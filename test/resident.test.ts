@@ -230,4 +230,19 @@ describe.skipIf(!wasmOn)("parameters, gradients and optimiser state in WebAssemb
     for (let i = 0; i < g.length; i++) if (!Object.is(g[i], 0)) throw new Error(`element ${i} is ${g[i]}`);
     expect(neighbour.every((v) => v === 7)).toBe(true);
   });
+
+  it("a fresh input that requires grad each step (saliency, adversarial examples) gets its gradient in ordinary memory", () => {
+    const layer = new Dense(1024, 8, { rng: generator(4) });
+    const memory: number[] = [];
+    for (let t = 0; t < 30; t++) {
+      const x = new Tensor(values(4 * 1024, t), [4, 1024], { requiresGrad: true });
+      layer.forward(x).sum().backward();
+      expect(shared((x.grad as Tensor).data)).toBe(false);
+      memory.push(kernelInfo().wasmMemoryBytes);
+    }
+    // 30 steps × 4 096 elements × 4 bytes: a new block each step would be ~0.5 MB.
+    expect(memory[memory.length - 1]).toBe(memory[1]);
+    // The parameter's own gradient is resident, and is the same array every step.
+    expect(shared((layer.weight.grad as Tensor).data)).toBe(true);
+  });
 });

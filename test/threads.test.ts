@@ -1,4 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { setKernels } from "../src/kernels/index.js";
 import {
@@ -191,15 +194,21 @@ describe.skipIf(!wasmOn)("threads: where the runtime cannot share memory", () =>
 });
 
 /** Runs an ES module `script` in a child Node process (typegrad's source is `t`) and returns its last stdout line as JSON. */
-function inChild<T>(prelude: string, body: string): T {
+function inChild<T>(prelude: string, body: string, options: { nodeFlags?: string[]; env?: Record<string, string> } = {}): T {
   const script = `
     ${prelude}
     const t = await import(${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)});
     ${body}
   `;
   const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname;
-  const run = spawnSync(process.execPath, [tsx, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  const run = spawnSync(process.execPath, [...(options.nodeFlags ?? []), tsx, "--input-type=module", "-e", script], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, ...options.env },
+  });
   expect(run.status, run.stderr).toBe(0);
+  // Set by a preload in the flags test: it must never have run in a kernel worker.
+  expect(run.stderr).not.toMatch(/kernel-worker-preload/);
   return JSON.parse(run.stdout.trim().split("\n").pop() as string) as T;
 }
 
@@ -246,6 +255,27 @@ describe.skipIf(!wasmOn)("threads: where workers cannot run", () => {
     expect(got.second).toBe(got.one);
     expect(got.active).toBe(1);
     expect(got.error).toMatch(/worker threads stopped: a worker thread failed: boom at start/);
+  });
+});
+
+describe.skipIf(!wasmOn)("threads: the parent's flags and environment", () => {
+  it("a V8 flag on the command line (--experimental-wasm-relaxed-simd) and a NODE_OPTIONS preload neither stop the workers nor run in them", () => {
+    // A preload that says when it runs in a kernel worker (its workerData has the control address).
+    const dir = mkdtempSync(join(tmpdir(), "typegrad-threads-"));
+    const preload = join(dir, "preload.cjs");
+    writeFileSync(preload, `const w = require("node:worker_threads"); if (!w.isMainThread && w.workerData && "control" in w.workerData) process.stderr.write("kernel-worker-preload\\n");`);
+    try {
+      const got = inChild<{ one: number; first: number; second: number; active: number; error: string | null }>("", PRODUCT_TWICE, {
+        nodeFlags: ["--experimental-wasm-relaxed-simd"],
+        env: { NODE_OPTIONS: `--require ${preload}` },
+      });
+      expect(got.error).toBeNull();
+      expect(got.active).toBe(2);
+      expect(got.first).toBe(got.one);
+      expect(got.second).toBe(got.one);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

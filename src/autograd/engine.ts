@@ -1,5 +1,4 @@
-import { allocateStorage } from "../kernels/wasm.js";
-import { droppedGrads } from "./dropped-grads.js";
+import { allocateStorage, isResidentStorage } from "../kernels/wasm.js";
 import { allocate, type TypedArray } from "../tensor/dtype.js";
 import { formatShape, sameShape } from "../tensor/shape.js";
 import { Tensor } from "../tensor/tensor.js";
@@ -162,9 +161,25 @@ function checkFiniteGradients(op: string, gradOutput: TypedArray, inputs: readon
   }
 }
 
+/** Resident leaves (parameters) that have been given a gradient. */
+const gradsGiven = new WeakSet<Tensor>();
+
+/**
+ * Whether the gradient about to be made for `leaf` goes in the kernels' memory
+ * (`allocateStorage`): only a resident leaf's (a parameter's), and only its first. A block
+ * comes back only when the garbage collector's finalizers run, which a synchronous training
+ * loop never lets them do: so a gradient made again after `zeroGrad(true)` / `p.grad = null`,
+ * or one for a fresh input tensor every step, would take a new block every step.
+ */
+function residentGrad(leaf: Tensor): boolean {
+  if (!isResidentStorage(leaf.data) || gradsGiven.has(leaf)) return false;
+  gradsGiven.add(leaf);
+  return true;
+}
+
 function accumulateLeaf(leaf: Tensor, grad: TypedArray): void {
   if (leaf.grad === null) {
-    const data = droppedGrads.has(leaf) ? allocate(leaf.dtype, leaf.size) : allocateStorage(leaf.dtype, leaf.size);
+    const data = residentGrad(leaf) ? allocateStorage(leaf.dtype, leaf.size) : allocate(leaf.dtype, leaf.size);
     data.set(grad);
     leaf.grad = new Tensor(data, leaf.shape);
   } else {

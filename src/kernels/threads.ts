@@ -23,8 +23,9 @@ import { nodeBuiltin } from "../platform/node.js";
  * came. A chunk is computed the same way whoever runs it, so results do not depend on the
  * thread count or the timing.
  *
- * Workers are started once and kept: a smaller thread count only lowers ACTIVE (the others
- * sleep through jobs), a larger one starts more, each with a workspace of its own.
+ * Workers are started once and kept: a smaller thread count only lowers ACTIVE (a worker
+ * whose index is not below it sleeps on the ACTIVE word, not on GEN, so jobs do not wake it
+ * until the count changes), a larger one starts more, each with a workspace of its own.
  */
 
 const CLAIM = 0;
@@ -67,7 +68,12 @@ function typegradKernelWorker(module, memory, control, work, me) {
     if (Atomics.load(c, ${GEN}) === seen) Atomics.wait(c, ${GEN}, seen);
     seen = Atomics.load(c, ${GEN});
     if (seen === -1) return;
-    if (me >= Atomics.load(c, ${ACTIVE})) continue;
+    const active = Atomics.load(c, ${ACTIVE});
+    // Not taking part: sleep on ACTIVE (GEN's wakes are not for this worker) until it changes.
+    if (me >= active) {
+      Atomics.wait(c, ${ACTIVE}, active);
+      continue;
+    }
     const generation = seen & 0x7fff;
     for (;;) {
       const w = Atomics.load(c, ${CLAIM});
@@ -96,7 +102,7 @@ interface WorkerHandle {
 interface WebWorkerApi {
   new (url: string): WorkerHandle & {
     postMessage(message: unknown): void;
-    onerror: ((event: { message?: string }) => void) | null;
+    onerror: ((event: { message?: string; preventDefault?: () => void }) => void) | null;
   };
 }
 interface UrlApi {
@@ -122,9 +128,12 @@ typegradKernelWorker(d.module, d.memory, d.control, d.work, d.me);`;
     const worker = new threads.Worker(source, {
       eval: true,
       workerData: { module: pool.module, memory: pool.memory, control, work, me },
-      // Not the parent's flags: a loader (tsx), --cpu-prof or --inspect would run again in
-      // every kernel thread; the WebAssembly feature flags are kept.
-      execArgv: process.execArgv.filter((flag) => /^--(experimental-)?wasm/.test(flag)),
+      // Neither the parent's flags nor its environment: a loader or preload (tsx; in execArgv or
+      // NODE_OPTIONS), --cpu-prof or --inspect would run again in every kernel thread. V8's
+      // flags (--experimental-wasm-…) are per process, so workers have them anyway (and Node
+      // refuses them in a worker's execArgv).
+      execArgv: [],
+      env: {},
     });
     // Without a listener, a worker's error would be thrown in the process as an unhandled event.
     worker.on("error", (error) => failed(`a worker thread failed: ${error.message}`));
@@ -142,8 +151,17 @@ self.onmessage = (event) => { const d = event.data; typegradKernelWorker(d.modul
   const url = g.URL.createObjectURL(new g.Blob([source], { type: "text/javascript" }));
   try {
     const worker = new g.Worker(url);
-    worker.onerror = (event) => failed(`a worker thread failed: ${event.message ?? "unknown error"}`);
-    worker.postMessage({ module: pool.module, memory: pool.memory, control, work, me });
+    worker.onerror = (event) => {
+      // Reported through kernelInfo().threadsError, not as an uncaught error on the page.
+      event.preventDefault?.();
+      failed(`a worker thread failed: ${event.message ?? "unknown error"}`);
+    };
+    try {
+      worker.postMessage({ module: pool.module, memory: pool.memory, control, work, me });
+    } catch (error) {
+      void worker.terminate();
+      return `a worker thread could not be given the kernels: ${(error as Error).message}`;
+    }
     return worker;
   } finally {
     g.URL.revokeObjectURL(url);
@@ -225,7 +243,7 @@ export class ThreadPool {
     Atomics.store(c, JOB, job);
     Atomics.store(c, COUNT, count);
     Atomics.store(c, DONE, 0);
-    Atomics.store(c, ACTIVE, helpers);
+    if (Atomics.exchange(c, ACTIVE, helpers) !== helpers) Atomics.notify(c, ACTIVE);
     Atomics.store(c, GEN, gen);
     Atomics.notify(c, GEN);
     let failure: unknown = null;
@@ -258,6 +276,8 @@ export class ThreadPool {
     this.#terminated = true;
     Atomics.store(this.#control, GEN, -1);
     Atomics.notify(this.#control, GEN);
+    Atomics.store(this.#control, ACTIVE, 0x7fffffff);
+    Atomics.notify(this.#control, ACTIVE);
     for (const w of this.#workers) void w.terminate();
     this.#workers.length = 0;
   }

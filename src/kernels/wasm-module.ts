@@ -253,7 +253,11 @@ export class WasmKernelModule {
     return this.#threads;
   }
 
-  /** Threads that ran the last large product: 1 until the pool has started, or when none can. */
+  /**
+   * Threads that take part in large products now: the calling one plus the workers that have
+   * started (up to the count set by {@link setThreads}); 1 before the first large product
+   * starts them, or when none can run.
+   */
   get activeThreads(): number {
     const pool = this.#pool;
     if (pool === null || this.#threads < 2 || pool.error !== null) return 1;
@@ -262,7 +266,8 @@ export class WasmKernelModule {
 
   /** Why products run on one thread, or null when they may use several. */
   get threadsError(): string | null {
-    return this.#sharedError ?? this.#threadsError;
+    const died = this.#pool?.error ?? null;
+    return this.#sharedError ?? this.#threadsError ?? (died === null ? null : `worker threads stopped: ${died}`);
   }
 
   /** Whether arrays can live in this module's memory ({@link allocate}): only a shared memory never moves them. */

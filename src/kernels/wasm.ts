@@ -320,6 +320,11 @@ export function allocateStorage(dtype: DType, size: number): TypedArray {
   return allocate(dtype, size);
 }
 
+/** Whether `data` was made by {@link allocateStorage} in the kernels' memory. */
+export function isResidentStorage(data: TypedArray): boolean {
+  return loaded !== null && (data instanceof Float32Array || data instanceof Float64Array) && loaded.isResident(data);
+}
+
 /**
  * Sets every element of `data` to +0 (a gradient's `zeroGrad`): one `memory.fill` for an
  * array in WebAssembly memory ({@link allocateStorage}), `fill(0)` for any other.

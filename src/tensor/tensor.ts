@@ -1,6 +1,5 @@
 import { backward, type BackwardOptions } from "../autograd/engine.js";
 import type { TensorLike } from "../autograd/define-op.js";
-import { droppedGrads } from "../autograd/dropped-grads.js";
 import { zeroStorage } from "../kernels/wasm.js";
 import type { GradNode } from "../autograd/node.js";
 import { add, div, maximum, minimum, mul, sub } from "../autograd/ops/binary.js";
@@ -48,7 +47,8 @@ export class Tensor {
   readonly size: number;
   /** Whether gradients flow to (and, for a leaf, accumulate in) this tensor. */
   requiresGrad: boolean;
-  #grad: Tensor | null = null;
+  /** Accumulated dL/d(this); only leaves that require grad receive one. */
+  grad: Tensor | null = null;
   /** How this tensor was computed; `null` for leaves and once `backward()` has freed the graph. */
   node: GradNode | null;
   /** Set when `backward()` freed this tensor's node; a later backward through it throws. */
@@ -117,15 +117,6 @@ export class Tensor {
     return new Tensor(this.data, this.shape);
   }
 
-  /** Accumulated dL/d(this); only leaves that require grad receive one. */
-  get grad(): Tensor | null {
-    return this.#grad;
-  }
-  set grad(g: Tensor | null) {
-    if (g === null && this.#grad !== null) droppedGrads.add(this);
-    this.#grad = g;
-  }
-
   /**
    * Sets whether this leaf tensor requires grad, in place, and returns it.
    *
@@ -141,7 +132,7 @@ export class Tensor {
 
   /** Sets `grad` to zeros in place (keeping its buffer), if there is one. */
   zeroGrad(): void {
-    if (this.#grad !== null) zeroStorage(this.#grad.data);
+    if (this.grad !== null) zeroStorage(this.grad.data);
   }
 
   /**
