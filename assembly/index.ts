@@ -17,3 +17,4 @@ export { runChunk, setThreadWorkspace } from "./jobs";
 export { linearGradZ, linearGradBias } from "./linear";
 export { allFinite32, allFinite64 } from "./finite";
 export { zeroBytes } from "./fill";
+export { adamStep64, rmspropStep64 } from "./optim64";
