@@ -16,6 +16,8 @@
 // A strip (MR·KC floats = 6 KiB) plus one B strip (KC·NR = 8 KiB) for L1.
 
 import { microKernel2, microKernel4, TILE, TILE_BYTES } from "./edge-kernels";
+import { skinnyBlock, SKINNY_ROWS } from "./skinny";
+import { madd } from "./madd";
 
 const MR: i32 = 6;
 const NR: i32 = 8;
@@ -87,6 +89,10 @@ export function gemmBlock(
     for (let i = i0; i < i1; i++) memory.fill(c + (<usize>i * <usize>n + <usize>j0) * 4, 0, <usize>(j1 - j0) * 4);
     return;
   }
+  if (m <= SKINNY_ROWS) {
+    skinnyBlock(transA, transB, m, n, k, a, b, c, i0, i1, j0, j1, addToC, KC);
+    return;
+  }
   const packedB = work;
   const packedA = work + <usize>(KC * NC * 4);
   TILE = packedA + <usize>(MC * KC * 4);
@@ -153,43 +159,43 @@ function microKernel(kc: i32, ap: usize, bp: usize): void {
     b0 = v128.load(bp, 0);
     b1 = v128.load(bp, 16);
     av = v128.load32_splat(ap, 0);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(ap, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(ap, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(ap, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     av = v128.load32_splat(ap, 16);
-    c40 = f32x4.add(c40, f32x4.mul(av, b0));
-    c41 = f32x4.add(c41, f32x4.mul(av, b1));
+    c40 = madd(av, b0, c40);
+    c41 = madd(av, b1, c41);
     av = v128.load32_splat(ap, 20);
-    c50 = f32x4.add(c50, f32x4.mul(av, b0));
-    c51 = f32x4.add(c51, f32x4.mul(av, b1));
+    c50 = madd(av, b0, c50);
+    c51 = madd(av, b1, c51);
     b0 = v128.load(bp, 32);
     b1 = v128.load(bp, 48);
     av = v128.load32_splat(ap, 24);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(ap, 28);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(ap, 32);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(ap, 36);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     av = v128.load32_splat(ap, 40);
-    c40 = f32x4.add(c40, f32x4.mul(av, b0));
-    c41 = f32x4.add(c41, f32x4.mul(av, b1));
+    c40 = madd(av, b0, c40);
+    c41 = madd(av, b1, c41);
     av = v128.load32_splat(ap, 44);
-    c50 = f32x4.add(c50, f32x4.mul(av, b0));
-    c51 = f32x4.add(c51, f32x4.mul(av, b1));
+    c50 = madd(av, b0, c50);
+    c51 = madd(av, b1, c51);
     ap += 48;
     bp += 64;
   }

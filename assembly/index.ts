@@ -16,5 +16,6 @@ export function heapBase(): usize {
 export { runChunk, setThreadWorkspace } from "./jobs";
 export { linearGradZ, linearGradBias } from "./linear";
 export { allFinite32, allFinite64 } from "./finite";
+export { relaxedSimd } from "./madd";
 export { zeroBytes } from "./fill";
 export { adamStep64, rmspropStep64 } from "./optim64";

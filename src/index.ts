@@ -56,7 +56,7 @@ export type { GraphBackwardFn } from "./autograd/node.js";
 
 export { kernels, setKernels, typescriptKernels, type Kernels } from "./kernels/index.js";
 export {
-  enableWasmKernels, getNumThreads, kernelInfo, setNumThreads, THREAD_MIN_WORK, wasmKernels, type EnableWasmOptions, type KernelInfo,
+  enableWasmKernels, getNumThreads, kernelInfo, setNumThreads, THREAD_MIN_WORK, wasmKernels, type EnableWasmOptions, type GemmKernel, type KernelInfo,
 } from "./kernels/wasm.js";
 
 // Layers

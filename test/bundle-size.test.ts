@@ -12,5 +12,7 @@ describe("browser bundle weight", () => {
     expect(onnxCode(withOnnx).length).toBeGreaterThan(0);
     expect(withOnnx.inputs.filter((f) => f.includes("protobuf"))).toEqual([]);
     for (const s of [small, withOnnx]) expect(s.inputs.filter((f) => f.startsWith("node:") || f.includes("node_modules/cli-progress"))).toEqual([]);
+    // The relaxed-SIMD build of the kernels is a second binary: only "typegrad/relaxed-simd" brings it.
+    for (const s of [small, withOnnx]) expect(s.inputs.filter((f) => f.includes("relaxed"))).toEqual([]);
   });
 });

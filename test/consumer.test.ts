@@ -128,14 +128,38 @@ describe("a CommonJS project installing the packed tarball", () => {
     expect(JSON.parse(result.stdout)).toEqual(EXPECTED);
   });
 
+  it('"typegrad/relaxed-simd" loads from require() and from an ES module: off without relaxed SIMD, on with it', () => {
+    ready();
+    const body = `
+const on = enableRelaxedSimd();
+const info = tg.kernelInfo();
+console.log(JSON.stringify({ on, gemmKernel: info.gemmKernel, relaxed: info.relaxedSimdError === null, active: info.active }));
+`;
+    writeFileSync(join(project, "relaxed.js"), `const tg = require("typegrad");\nconst { enableRelaxedSimd } = require("typegrad/relaxed-simd");\n${body}`);
+    writeFileSync(join(project, "relaxed.mjs"), `import * as tg from "typegrad";\nimport { enableRelaxedSimd } from "typegrad/relaxed-simd";\n${body}`);
+    const plain = { on: false, gemmKernel: "f32x4 mul+add", relaxed: false, active: "wasm-simd" };
+    const relaxed = { on: true, gemmKernel: "f32x4.relaxed_madd", relaxed: true, active: "wasm-simd" };
+    for (const file of ["relaxed.js", "relaxed.mjs"]) {
+      const without = run(process.execPath, [file]);
+      expect(without.stderr, file).toBe("");
+      // Node 20 has relaxed SIMD only behind the flag; a later Node may have it by default.
+      expect([plain, relaxed], file).toContainEqual(JSON.parse(without.stdout));
+      const withFlag = run(process.execPath, ["--experimental-wasm-relaxed-simd", file]);
+      expect(withFlag.stderr, file).toBe("");
+      expect(JSON.parse(withFlag.stdout), file).toEqual(relaxed);
+    }
+  });
+
   it("its types check in a browser app without @types/node and in a CommonJS Node app with them (skipLibCheck off)", () => {
     ready();
-    const app = `import { Adam, crossEntropyLoss, Dense, deserializeModel, fit, Sequential, serializeModel, spirals, type Module } from "typegrad";
+    const app = `import { Adam, crossEntropyLoss, Dense, deserializeModel, fit, kernelInfo, Sequential, serializeModel, spirals, type Module } from "typegrad";
+import { enableRelaxedSimd } from "typegrad/relaxed-simd";
 const model: Module = new Sequential(new Dense(2, 8, { activation: "relu" }), new Dense(8, 3));
 const out: string[] = [];
 fit(model, spirals({ seed: 0 }), { loss: crossEntropyLoss, optimizer: new Adam(model.parameters()), epochs: 1, progressStream: { write: (t: string) => out.push(t) } });
 const bytes: Uint8Array = serializeModel(model);
 export const again: Module = deserializeModel(bytes);
+export const relaxed: boolean = enableRelaxedSimd() && kernelInfo().gemmKernel === "f32x4.relaxed_madd";
 `;
     writeFileSync(join(project, "app.ts"), app);
     const common = { strict: true, noEmit: true, target: "es2022", skipLibCheck: false, types: [] as string[] };
@@ -174,5 +198,7 @@ export const again: Module = deserializeModel(bytes);
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((f) => f.startsWith("node_modules/typegrad/dist/"))).toBe(true);
     expect(inputs.filter((f) => f.startsWith("node:") || f.includes("cli-progress"))).toEqual([]);
+    // The relaxed-SIMD kernels come only with "typegrad/relaxed-simd".
+    expect(inputs.filter((f) => f.includes("relaxed"))).toEqual([]);
   });
 });

@@ -35,5 +35,13 @@ describe("the compiled package", () => {
       require: "./dist/index.js",
       default: "./dist/index.js",
     });
+    // The opt-in relaxed-SIMD kernels: a second entry point, so the main one does not carry their bytes.
+    expect(pkg.exports["./relaxed-simd"]).toEqual({
+      types: "./dist/relaxed-simd.d.ts",
+      browser: "./dist/relaxed-simd.js",
+      import: "./dist/relaxed-simd.js",
+      require: "./dist/relaxed-simd.js",
+      default: "./dist/relaxed-simd.js",
+    });
   });
 });

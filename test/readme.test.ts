@@ -15,6 +15,7 @@ describe("README code samples run", () => {
     it(`sample ${k + 1}`, async () => {
       const dir = mkdtempSync(join(tmpdir(), "typegrad-readme-"));
       const source = code
+        .replaceAll('from "typegrad/relaxed-simd"', `from ${JSON.stringify(join(root, "src", "relaxed-simd.ts"))}`)
         .replaceAll('from "typegrad"', `from ${JSON.stringify(join(root, "src", "index.ts"))}`)
         .replaceAll('"spirals.safetensors"', JSON.stringify(join(dir, "spirals.safetensors")))
         .replaceAll("seed: 0,", "seed: 0, verbose: 0,");

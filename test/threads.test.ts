@@ -189,3 +189,63 @@ describe.skipIf(!wasmOn)("threads: where the runtime cannot share memory", () =>
     expect(got.c0).toBe(75);
   });
 });
+
+/** Runs an ES module `script` in a child Node process (typegrad's source is `t`) and returns its last stdout line as JSON. */
+function inChild<T>(prelude: string, body: string): T {
+  const script = `
+    ${prelude}
+    const t = await import(${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)});
+    ${body}
+  `;
+  const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname;
+  const run = spawnSync(process.execPath, [tsx, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout.trim().split("\n").pop() as string) as T;
+}
+
+/** A large product on 1 thread, then with 2 wanted; prints both checksums, the info, and after a pause the same again. */
+const PRODUCT_TWICE = `
+  const n = 300;
+  const a = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const product = () => { const c = new Float32Array(n * n); t.kernels().gemm(false, true, n, n, n, a, a, c); return c.reduce((s, v) => s + v, 0); };
+  t.setNumThreads(1);
+  const one = product();
+  t.setNumThreads(2);
+  const first = product();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const second = product();
+  const info = t.kernelInfo();
+  console.log(JSON.stringify({ one, first, second, active: info.activeThreads, error: info.threadsError }));
+`;
+
+describe.skipIf(!wasmOn)("threads: where workers cannot run", () => {
+  it("without worker_threads (and no Worker global) products run on the calling thread and kernelInfo says why", () => {
+    const got = inChild<{ one: number; first: number; second: number; active: number; error: string }>(
+      `const builtin = process.getBuiltinModule.bind(process);
+       process.getBuiltinModule = (id) => (id === "node:worker_threads" || id === "worker_threads" ? undefined : builtin(id));`,
+      PRODUCT_TWICE,
+    );
+    expect(got.first).toBe(got.one);
+    expect(got.second).toBe(got.one);
+    expect(got.active).toBe(1);
+    expect(got.error).toMatch(/worker threads could not start: this runtime has no Worker/);
+  });
+
+  it("a worker that dies at start does not crash the process: later products run on one thread, and kernelInfo says why", () => {
+    const got = inChild<{ one: number; first: number; second: number; active: number; error: string }>(
+      `const builtin = process.getBuiltinModule.bind(process);
+       const real = builtin("node:worker_threads");
+       class Failing extends real.Worker {
+         constructor(source, options) { super("throw new Error('boom at start')", { eval: true }); }
+       }
+       const fake = { ...real, Worker: Failing };
+       process.getBuiltinModule = (id) => (id === "node:worker_threads" || id === "worker_threads" ? fake : builtin(id));`,
+      PRODUCT_TWICE,
+    );
+    expect(got.first).toBe(got.one);
+    expect(got.second).toBe(got.one);
+    expect(got.active).toBe(1);
+    expect(got.error).toMatch(/worker threads stopped: a worker thread failed: boom at start/);
+  });
+});
+

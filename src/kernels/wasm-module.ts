@@ -73,6 +73,8 @@ interface KernelExports {
     n: number, theta: number, g: number, v: number, gAvg: number, b: number,
     lr: number, alpha: number, oneMinusAlpha: number, eps: number, momentum: number, centered: number, weightDecay: number,
   ): void;
+  /** Optional (a module built before it lacks it, and is a default build): 1 in the relaxed-simd build (assembly/madd.ts). */
+  relaxedSimd?(): number;
 }
 
 /**
@@ -1028,6 +1030,23 @@ export class WasmKernelModule {
       }
     }
     return true;
+  }
+
+  /**
+   * Whether this is the relaxed-SIMD build (scripts/build-wasm.mjs), whose float32 gemm
+   * micro-kernels use `f32x4.relaxed_madd`; false for the default build (mul then add).
+   */
+  get relaxedSimd(): boolean {
+    return this.#exports.relaxedSimd?.() === 1;
+  }
+
+  /**
+   * Stops this module's worker threads, if any started: for when another module replaces it
+   * (arrays living in its memory stay valid; the new module copies them as any other array).
+   */
+  close(): void {
+    this.#pool?.terminate();
+    this.#pool = null;
   }
 
   /**

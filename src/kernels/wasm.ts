@@ -377,11 +377,29 @@ export function allFiniteWasm(data: TypedArray): boolean {
 export interface EnableWasmOptions {
   /**
    * Another build of the kernels: a `.wasm` path or `file:` URL, read with the file system
-   * of Node, Deno or Bun. Default: the kernels embedded in typegrad, compiled from
-   * `assembly/` when the package was built, which load in every runtime (Node, browsers,
-   * workers) with no file to serve or fetch.
+   * of Node, Deno or Bun, or the module's bytes (any runtime). It replaces a module already
+   * loaded: arrays living in the old module's memory stay valid and are copied in and out
+   * like any other array (see CONTRIBUTING "Relaxed SIMD"). Default: the kernels embedded in
+   * typegrad, compiled from `assembly/` when the package was built, which load in every
+   * runtime (Node, browsers, workers) with no file to serve or fetch; a module already loaded
+   * is kept.
    */
-  wasmPath?: string | URL;
+  wasmPath?: string | URL | Uint8Array;
+}
+
+/** {@link KernelInfo.gemmKernel}: the float32 gemm micro-kernel's multiply-add. */
+export type GemmKernel = "typescript" | "f32x4 mul+add" | "f32x4.relaxed_madd";
+
+/** Why the relaxed-SIMD kernels are not in use, until `enableRelaxedSimd` says otherwise. */
+export const RELAXED_NOT_REQUESTED = 'not requested (call enableRelaxedSimd() from "typegrad/relaxed-simd" to opt in)';
+let relaxedFailure: string = RELAXED_NOT_REQUESTED;
+
+/**
+ * Records why the relaxed-SIMD kernels are not in use ({@link KernelInfo.relaxedSimdError}).
+ * Internal: for `typegrad/relaxed-simd`.
+ */
+export function setRelaxedSimdError(reason: string): void {
+  relaxedFailure = reason;
 }
 
 /**
@@ -399,12 +417,36 @@ export function enableWasmKernels(options: EnableWasmOptions = {}): boolean {
       failure = result;
       return false;
     }
-    loaded = result;
-    failure = null;
-    if (wantedThreads !== null) loaded.setThreads(wantedThreads);
+    relaxedFailure = RELAXED_NOT_REQUESTED;
+    install(result);
   }
   setKernels(wasmKernels);
   return true;
+}
+
+/** Makes `module` the loaded kernels, in place of any loaded before. */
+function install(module: WasmKernelModule): void {
+  // A replaced module's workers stop; arrays in its memory stay valid (the new module copies them).
+  loaded?.close();
+  loaded = module;
+  failure = null;
+  if (wantedThreads !== null) loaded.setThreads(wantedThreads);
+}
+
+/**
+ * Loads the kernel build `bytes` in place of the loaded module and makes the ops use
+ * {@link wasmKernels}. Internal: for `typegrad/relaxed-simd`, which reports a failure through
+ * {@link KernelInfo.relaxedSimdError}, so here a failure changes nothing (the module in use,
+ * the active kernels and `kernelInfo().wasmError` stay as they were).
+ *
+ * @returns null, or why the build could not be loaded
+ */
+export function replaceKernelModule(bytes: Uint8Array): string | null {
+  const result = WasmKernelModule.load(bytes);
+  if (typeof result === "string") return result;
+  install(result);
+  setKernels(wasmKernels);
+  return null;
 }
 
 /** What {@link kernelInfo} reports. */
@@ -429,6 +471,19 @@ export interface KernelInfo {
   readonly threadMinWork: number;
   /** Bytes of parameters, gradients and optimiser state living in WebAssembly memory ({@link allocateStorage}). */
   readonly residentBytes: number;
+  /**
+   * The multiply-add of the float32 gemm micro-kernels in the loaded module:
+   * `"f32x4 mul+add"` (the default build: two roundings, the same bits on every machine),
+   * `"f32x4.relaxed_madd"` (the relaxed-SIMD build, `enableRelaxedSimd` from
+   * `"typegrad/relaxed-simd"`: fused or not depending on the CPU, so bits are reproducible on
+   * one machine but may differ between machines), or `"typescript"` when no module is loaded.
+   */
+  readonly gemmKernel: GemmKernel;
+  /**
+   * Why the relaxed-SIMD kernels are not in use (not requested; this runtime has no relaxed
+   * SIMD; not built; could not be loaded), or null when they are.
+   */
+  readonly relaxedSimdError: string | null;
 }
 
 /** Which kernel implementation the ops run, and why, for logs and benchmark reports. */
@@ -444,6 +499,8 @@ export function kernelInfo(): KernelInfo {
     threadsError: loaded === null ? "the WebAssembly kernels are not loaded" : loaded.threadsError,
     threadMinWork: THREAD_MIN_WORK,
     residentBytes: loaded === null ? 0 : loaded.residentBytes,
+    gemmKernel: loaded === null ? "typescript" : loaded.relaxedSimd ? "f32x4.relaxed_madd" : "f32x4 mul+add",
+    relaxedSimdError: loaded !== null && loaded.relaxedSimd ? null : relaxedFailure,
   };
 }
 
