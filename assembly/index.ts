@@ -18,3 +18,4 @@ export { linearGradZ, linearGradBias } from "./linear";
 export { allFinite32, allFinite64 } from "./finite";
 export { relaxedSimd } from "./madd";
 export { zeroBytes } from "./fill";
+export { adamStep64, rmspropStep64 } from "./optim64";

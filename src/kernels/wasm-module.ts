@@ -55,6 +55,15 @@ interface KernelExports {
     n: number, theta: number, g: number, b: number,
     lr: number, momentum: number, oneMinusDampening: number, nesterov: number, weightDecay: number, first: number,
   ): void;
+  /** Optional (a module built before them lacks them: float64 Adam and RMSprop then run in TypeScript). */
+  adamStep64?(
+    n: number, theta: number, g: number, m: number, v: number,
+    w: number, w1: number, fromStart: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): void;
+  rmspropStep64?(
+    n: number, theta: number, g: number, v: number, gAvg: number, b: number,
+    lr: number, alpha: number, oneMinusAlpha: number, eps: number, momentum: number, centered: number, weightDecay: number,
+  ): void;
   /** Optional (a module built before them lacks them: the optimisers then run in TypeScript). */
   sgdStep?(
     n: number, theta: number, g: number, b: number,
@@ -830,6 +839,95 @@ export class WasmKernelModule {
       s.theta.set(heap.subarray((offT >>> 3) + at, (offT >>> 3) + at + len));
       if (withB) (s.b as Float64Array).set(heap.subarray((offB >>> 3) + at, (offB >>> 3) + at + len));
       at += len;
+    }
+    return true;
+  }
+
+  /**
+   * Adam's plain update (no weight decay, no amsgrad) over many float64 parameters sharing one
+   * step count, bit for bit `adamGroupReference` (as {@link adamGroup} for float32): parameters
+   * whose arrays all live in wasm memory are updated in place, the rest packed into one call.
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  adamGroup64(
+    segments: readonly { theta: Float64Array; g: Float64Array; m: Float64Array; v: Float64Array }[],
+    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): boolean {
+    const step = this.#exports.adamStep64;
+    if (step === undefined) return false;
+    const w = 1 - beta1;
+    return this.#packed64(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
+      step(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
+    );
+  }
+
+  /**
+   * RMSprop's update over many float64 parameters, bit for bit `rmspropReference` (as
+   * {@link rmsprop} for float32; resident parameters in place, the rest packed into one call).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  rmsprop64(
+    segments: readonly { theta: Float64Array; g: Float64Array; v: Float64Array; gAvg: Float64Array | null; b: Float64Array | null }[],
+    o: RmspropScalars,
+  ): boolean {
+    const step = this.#exports.rmspropStep64;
+    if (step === undefined) return false;
+    const withAvg = o.centered;
+    const withB = o.momentum > 0;
+    const arrays = segments.map((s) => {
+      const a = [s.theta, s.g, s.v];
+      if (withAvg) a.push(s.gAvg as Float64Array);
+      if (withB) a.push(s.b as Float64Array);
+      return a;
+    });
+    const writes = [true, false, true, ...(withAvg ? [true] : []), ...(withB ? [true] : [])];
+    return this.#packed64(arrays, writes, (n, off) => {
+      const avg = withAvg ? off[3] : 0;
+      const b = withB ? off[withAvg ? 4 : 3] : 0;
+      step(n, off[0], off[1], off[2], avg, b, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, o.centered ? 1 : 0, o.weightDecay);
+    });
+  }
+
+  /**
+   * {@link #packed} for float64 arrays: segments whose arrays all live in wasm memory run in
+   * place, one call each; array `j` of every other segment is packed into region `j`, `run`
+   * once over them, and the regions marked in `writes` copied back. Room for the packed part
+   * is reserved before anything runs, so a step never stops half done.
+   */
+  #packed64(segments: readonly (readonly Float64Array[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
+    const inPlace: (readonly Float64Array[])[] = [];
+    const packed: (readonly Float64Array[])[] = [];
+    for (const s of segments) (s.every((a) => this.#buffers.has(a.buffer)) ? inPlace : packed).push(s);
+    let n = 0;
+    for (const s of packed) n += s[0].length;
+    const offsets: number[] = [];
+    let end = this.#scratch;
+    for (let j = 0; j < writes.length; j++) {
+      offsets.push(end);
+      end = align(end + 8 * n);
+    }
+    if (packed.length > 0 && !this.#fits(end)) return false;
+    for (const s of inPlace) run(s[0].length, s.map((a) => a.byteOffset));
+    if (packed.length === 0) return true;
+    // After #fits: the memory may have grown (a new buffer).
+    const heap = new Float64Array(this.#memory.buffer);
+    for (let j = 0; j < writes.length; j++) {
+      let at = offsets[j] >>> 3;
+      for (const s of packed) {
+        heap.set(s[j], at);
+        at += s[j].length;
+      }
+    }
+    run(n, offsets);
+    for (let j = 0; j < writes.length; j++) {
+      if (!writes[j]) continue;
+      let at = offsets[j] >>> 3;
+      for (const s of packed) {
+        s[j].set(heap.subarray(at, at + s[j].length));
+        at += s[j].length;
+      }
     }
     return true;
   }

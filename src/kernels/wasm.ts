@@ -234,7 +234,10 @@ function sgd64Wasm(segments: readonly SgdSegment[], o: SgdScalars): void {
   if (rest.length > 0) sgdReference(rest, o);
 }
 
-/** Adam's plain update over a group sharing one step count, dispatched as {@link sgdWasm}. */
+/**
+ * Adam's plain update over a group sharing one step count, dispatched as {@link sgdWasm}: its
+ * float32 and its float64 parameters each in one WebAssembly call, the rest in TypeScript.
+ */
 export function adamGroupWasm(
   segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
 ): void {
@@ -243,10 +246,26 @@ export function adamGroupWasm(
   if (part.length > 0 && !(loaded as WasmKernelModule).adamGroup(part, beta1, beta2, stepSize, bias2Sqrt, eps)) {
     adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps);
   }
+  if (rest.length > 0) adamGroup64Wasm(rest, beta1, beta2, stepSize, bias2Sqrt, eps);
+}
+
+/**
+ * The float64 part of {@link adamGroupWasm}: float64 parameters (at least
+ * {@link WASM_OPTIM_MIN_SIZE} elements in all) in one WebAssembly call, bit for bit
+ * {@link adamGroupReference}; the rest in TypeScript.
+ */
+function adamGroup64Wasm(
+  segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+): void {
+  const [f64, rest] = loaded !== null ? splitFloat32(segments, (s) => allFloat64(s.theta, s.g, s.m, s.v)) : [[], segments];
+  const part = f64 as { theta: Float64Array; g: Float64Array; m: Float64Array; v: Float64Array }[];
+  if (part.length > 0 && !(loaded as WasmKernelModule).adamGroup64(part, beta1, beta2, stepSize, bias2Sqrt, eps)) {
+    adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps);
+  }
   if (rest.length > 0) adamGroupReference(rest, beta1, beta2, stepSize, bias2Sqrt, eps);
 }
 
-/** RMSprop over a group, dispatched as {@link sgdWasm}. */
+/** RMSprop over a group, dispatched as {@link sgdWasm} (float32 and float64 each in one WebAssembly call). */
 export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScalars): void {
   const [f32, rest] =
     loaded !== null && loaded.hasOptimizers
@@ -260,13 +279,30 @@ export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScala
       : [[], segments];
   const part = f32 as { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[];
   if (part.length > 0 && !(loaded as WasmKernelModule).rmsprop(part, o)) rmspropReference(part, o);
+  if (rest.length > 0) rmsprop64Wasm(rest, o);
+}
+
+/** The float64 part of {@link rmspropWasm}, dispatched as {@link adamGroup64Wasm}. */
+function rmsprop64Wasm(segments: readonly RmspropSegment[], o: RmspropScalars): void {
+  const [f64, rest] =
+    loaded !== null
+      ? splitFloat32(
+          segments,
+          (s) =>
+            allFloat64(s.theta, s.g, s.v, o.centered ? s.gAvg : null, o.momentum > 0 ? s.b : null) &&
+            (!o.centered || s.gAvg !== null) &&
+            (o.momentum <= 0 || s.b !== null),
+        )
+      : [[], segments];
+  const part = f64 as { theta: Float64Array; g: Float64Array; v: Float64Array; gAvg: Float64Array | null; b: Float64Array | null }[];
+  if (part.length > 0 && !(loaded as WasmKernelModule).rmsprop64(part, o)) rmspropReference(part, o);
   if (rest.length > 0) rmspropReference(rest, o);
 }
 
 /**
  * The WebAssembly SIMD kernels — gemm, the Dense layer's forward and backward (product,
- * bias, ReLU), the optimisers' updates — for float32; gemm, the Dense layer and SGD for
- * float64 (bit for bit the TypeScript references); the rest and small problems go to the
+ * bias, ReLU), the optimisers' updates — for float32; gemm, the Dense layer, SGD, Adam's plain
+ * update and RMSprop for float64 (bit for bit the TypeScript references); the rest and small problems go to the
  * TypeScript references. Install them with {@link enableWasmKernels}, which also loads
  * the module; until it is loaded, this object simply runs the TypeScript kernels.
  */

@@ -89,7 +89,7 @@ export class Adam extends Optimizer<AdamGroupOptions> {
   /**
    * One update of every trainable parameter with a gradient. The plain update (no weight
    * decay, no amsgrad) of a group's parameters that share a step count runs in one pass of
-   * the active kernels' `adamGroup` (WebAssembly for float32, bit for bit the TypeScript loop).
+   * the active kernels' `adamGroup` (WebAssembly for float32 and float64, bit for bit the TypeScript loop).
    */
   step(): void {
     this.checkGradients();

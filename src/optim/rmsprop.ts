@@ -80,7 +80,7 @@ export class RMSprop extends Optimizer<RMSpropGroupOptions> {
 
   /**
    * One update of every trainable parameter with a gradient: each group in one pass of the
-   * active kernels' `rmsprop` (WebAssembly for float32, bit for bit the TypeScript reference).
+   * active kernels' `rmsprop` (WebAssembly for float32 and float64, bit for bit the TypeScript reference).
    */
   step(): void {
     this.checkGradients();

@@ -86,7 +86,7 @@ export class SGD extends Optimizer<SGDGroupOptions> {
 
   /**
    * One update of every trainable parameter with a gradient: each group in one pass of the
-   * active kernels' `sgd` (WebAssembly for float32, bit for bit the TypeScript reference).
+   * active kernels' `sgd` (WebAssembly for float32 and float64, bit for bit the TypeScript reference).
    */
   step(): void {
     this.checkGradients();
