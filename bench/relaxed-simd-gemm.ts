@@ -3,7 +3,8 @@
 // (f32x4.relaxed_madd), one thread, both modules loaded side by side and run alternately so
 // both see the same machine load. No Node built-in here (the page bundles it).
 import { WasmKernelModule } from "../src/kernels/wasm-module.js";
-import { KERNELS_RELAXED_WASM_BASE64 } from "../src/kernels/wasm-bytes-relaxed.generated.js";
+import { bytesFromHex } from "../src/kernels/hex.js";
+import { KERNELS_RELAXED_WASM_HEX } from "../src/kernels/wasm-bytes-relaxed.generated.js";
 import { relaxedSimdSupported } from "../src/relaxed-simd.js";
 
 export interface RelaxedBench {
@@ -17,7 +18,7 @@ export interface RelaxedBench {
 export function benchRelaxedGemm(n = 1024, runs = 7): RelaxedBench {
   const plainModule = WasmKernelModule.load();
   const relaxedModule =
-    KERNELS_RELAXED_WASM_BASE64 === null ? "not built" : WasmKernelModule.load(Uint8Array.from(atob(KERNELS_RELAXED_WASM_BASE64), (c) => c.charCodeAt(0)));
+    KERNELS_RELAXED_WASM_HEX === null ? "not built" : WasmKernelModule.load(bytesFromHex(KERNELS_RELAXED_WASM_HEX));
   const a = Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 500 - 1);
   const b = Float32Array.from({ length: n * n }, (_, i) => ((i * 104729) % 1000) / 500 - 1);
   const c = new Float32Array(n * n);

@@ -1,4 +1,4 @@
-// Compiles the AssemblyScript kernels in assembly/ twice, and embeds each binary (base64) in a
+// Compiles the AssemblyScript kernels in assembly/ twice, and embeds each binary (hex) in a
 // generated TypeScript module, so every runtime and bundle loads the kernels without fetching
 // or reading a file (both git-ignored; tsc compiles them to dist/):
 //   build/kernels.wasm          --enable simd                     src/kernels/wasm-bytes.generated.ts
@@ -31,18 +31,18 @@ const builds = [
     outFile: join(root, "build", "kernels.wasm"),
     textFile: join(root, "build", "kernels.wat"),
     embeddedFile: join(root, "src", "kernels", "wasm-bytes.generated.ts"),
-    constant: "KERNELS_WASM_BASE64",
-    doc: "The WebAssembly SIMD kernels, base64-encoded, or null when they were not built.",
+    constant: "KERNELS_WASM_HEX",
+    doc: "The WebAssembly SIMD kernels, hex-encoded (src/kernels/hex.ts), or null when they were not built.",
     flags: [],
   },
   {
     outFile: join(root, "build", "kernels-relaxed.wasm"),
     textFile: join(root, "build", "kernels-relaxed.wat"),
     embeddedFile: join(root, "src", "kernels", "wasm-bytes-relaxed.generated.ts"),
-    constant: "KERNELS_RELAXED_WASM_BASE64",
+    constant: "KERNELS_RELAXED_WASM_HEX",
     doc:
       "The WebAssembly SIMD kernels built with relaxed SIMD (f32x4.relaxed_madd in the float32 gemm), " +
-      "base64-encoded, or null when they were not built. Imported only by typegrad/relaxed-simd.",
+      "hex-encoded, or null when they were not built. Imported only by typegrad/relaxed-simd.",
     flags: ["--enable", "relaxed-simd"],
   },
 ];
@@ -59,9 +59,9 @@ function replaceIfChanged(file, bytes) {
   renameSync(temporary, file);
 }
 
-/** Writes the generated module of `build` holding `base64` (or null: no kernels built). */
-function writeEmbedded(build, base64) {
-  const value = base64 === null ? "null" : JSON.stringify(base64);
+/** Writes the generated module of `build` holding `hex` (or null: no kernels built). */
+function writeEmbedded(build, hex) {
+  const value = hex === null ? "null" : JSON.stringify(hex);
   const from = join("build", basename(build.outFile));
   replaceIfChanged(
     build.embeddedFile,
@@ -90,7 +90,7 @@ for (const build of builds) {
     join(root, "assembly", "index.ts"),
     "--outFile", compiled,
     "--optimizeLevel", "3",
-    "--shrinkLevel", "0",
+    "--shrinkLevel", "1",
     "--noAssert",
     "--runtime", "stub",
     "--enable", "simd",
@@ -117,7 +117,8 @@ for (const build of builds) {
   const wasm = readFileSync(compiled);
   rmSync(compiled);
   replaceIfChanged(build.outFile, wasm);
-  writeEmbedded(build, wasm.toString("base64"));
+  // Hex, not base64: byte-aligned text that gzip compresses nearly as well as the binary.
+  writeEmbedded(build, wasm.toString("hex"));
   console.log(`build-wasm: ${build.outFile} (${wasm.length} bytes) and ${build.embeddedFile} are up to date`);
 }
 console.log(`build-wasm: ${builds.length} builds in ${Date.now() - started} ms`);

@@ -2,7 +2,8 @@
 // (package.json "exports"). Kept out of src/index.ts so the main bundle does not carry a
 // second binary: only an application that imports this module ships the relaxed bytes.
 import { enableWasmKernels, kernelInfo, replaceKernelModule, setRelaxedSimdError } from "./kernels/wasm.js";
-import { KERNELS_RELAXED_WASM_BASE64 } from "./kernels/wasm-bytes-relaxed.generated.js";
+import { bytesFromHex } from "./kernels/hex.js";
+import { KERNELS_RELAXED_WASM_HEX } from "./kernels/wasm-bytes-relaxed.generated.js";
 
 /**
  * The smallest module using a relaxed-SIMD instruction: `WebAssembly.validate` accepts it
@@ -43,14 +44,6 @@ export function relaxedSimdSupported(): boolean {
   }
 }
 
-/** Decodes the embedded relaxed-SIMD kernels. */
-function relaxedKernels(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
-
 /**
  * Switches the WebAssembly kernels to their relaxed-SIMD build, whose float32 matrix-product
  * micro-kernels use `f32x4.relaxed_madd` (a fused multiply-add where the CPU has one), when
@@ -81,11 +74,11 @@ export function enableRelaxedSimd(): boolean {
     );
     return false;
   }
-  if (KERNELS_RELAXED_WASM_BASE64 === null) {
+  if (KERNELS_RELAXED_WASM_HEX === null) {
     setRelaxedSimdError('the relaxed-SIMD kernels were not built (run "node scripts/build-wasm.mjs" to compile assembly/)');
     return false;
   }
-  const error = replaceKernelModule(relaxedKernels(KERNELS_RELAXED_WASM_BASE64));
+  const error = replaceKernelModule(bytesFromHex(KERNELS_RELAXED_WASM_HEX));
   if (error !== null) {
     setRelaxedSimdError(`the relaxed-SIMD kernels could not be loaded: ${error}`);
     return false;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { build } from "esbuild";
 import { WasmKernelModule } from "../src/kernels/wasm-module.js";
-import { KERNELS_WASM_BASE64 } from "../src/kernels/wasm-bytes.generated.js";
+import { KERNELS_WASM_HEX } from "../src/kernels/wasm-bytes.generated.js";
 import { nodeBuiltin } from "../src/platform/node.js";
 
 const root = join(import.meta.dirname, "..");
@@ -49,8 +49,8 @@ describe("the WebAssembly kernels embedded in the package", () => {
   afterEach(() => vi.unstubAllGlobals());
 
   it("are the bytes npm ci compiled from assembly/ (build/kernels.wasm)", () => {
-    expect(KERNELS_WASM_BASE64).not.toBeNull();
-    expect(KERNELS_WASM_BASE64).toBe(readFileSync(join(root, "build", "kernels.wasm")).toString("base64"));
+    expect(KERNELS_WASM_HEX).not.toBeNull();
+    expect(KERNELS_WASM_HEX).toBe(readFileSync(join(root, "build", "kernels.wasm")).toString("hex"));
     expect(WasmKernelModule.load()).toBeInstanceOf(WasmKernelModule);
   });
 

@@ -2,7 +2,8 @@ import { nodeBuiltin } from "../platform/node.js";
 import type { RmspropScalars, SgdScalars } from "./optim.js";
 import { canBlock, CONTROL_BYTES, ThreadPool } from "./threads.js";
 import { withSharedMemoryImport } from "./wasm-binary.js";
-import { KERNELS_WASM_BASE64 } from "./wasm-bytes.generated.js";
+import { bytesFromHex } from "./hex.js";
+import { KERNELS_WASM_HEX } from "./wasm-bytes.generated.js";
 
 // The few WebAssembly JS-API members used here, typed locally: the project's `lib` is
 // ES2022 without DOM, so TypeScript has no global `WebAssembly` declarations.
@@ -88,11 +89,7 @@ const EMBEDDED = "the embedded WebAssembly kernels";
 
 /** The kernels compiled from assembly/ by `npm ci` (the `prepare` script), embedded in the package; null when not built. */
 function embeddedKernels(): Uint8Array | null {
-  if (KERNELS_WASM_BASE64 === null) return null;
-  const binary = atob(KERNELS_WASM_BASE64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return KERNELS_WASM_HEX === null ? null : bytesFromHex(KERNELS_WASM_HEX);
 }
 
 const PAGE = 65536;

@@ -6,7 +6,8 @@ import { kernels } from "../../src/kernels/index.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "../../src/kernels/linear.js";
 import { enableWasmKernels, kernelInfo, linearBackwardWasm, linearForwardWasm, setNumThreads, type KernelInfo } from "../../src/kernels/wasm.js";
 import { WasmKernelModule } from "../../src/kernels/wasm-module.js";
-import { KERNELS_RELAXED_WASM_BASE64 } from "../../src/kernels/wasm-bytes-relaxed.generated.js";
+import { bytesFromHex } from "../../src/kernels/hex.js";
+import { KERNELS_RELAXED_WASM_HEX } from "../../src/kernels/wasm-bytes-relaxed.generated.js";
 import { Dense } from "../../src/layers/dense.js";
 import { Sequential } from "../../src/layers/sequential.js";
 import { crossEntropyLoss } from "../../src/losses/cross-entropy.js";
@@ -160,7 +161,7 @@ export function relaxedChecks(): RelaxedReport {
   const enabled = enableRelaxedSimd();
   const after = kernelInfo();
 
-  const relaxedModule = KERNELS_RELAXED_WASM_BASE64 === null ? "not built" : WasmKernelModule.load(Uint8Array.from(atob(KERNELS_RELAXED_WASM_BASE64), (c) => c.charCodeAt(0)));
+  const relaxedModule = KERNELS_RELAXED_WASM_HEX === null ? "not built" : WasmKernelModule.load(bytesFromHex(KERNELS_RELAXED_WASM_HEX));
   const plainModule = WasmKernelModule.load();
   let gemmDirect = Infinity;
   let gemmInstalled = 0;
