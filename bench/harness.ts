@@ -33,6 +33,9 @@ export interface MeasureOptions {
   rounds: number;
 }
 
+/** Milliseconds of idle time after a round run in another process (see {@link measureAlternating}). */
+export const QUIET_MS = 250;
+
 /** The median of `values` (mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return NaN;
@@ -54,14 +57,21 @@ export async function measureAlternating(contenders: readonly Contender[], optio
     if (c.runRound !== undefined) {
       await c.runRound(options.warmupSteps);
       while (performance.now() < until) await c.runRound(10);
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
       continue;
     }
     for (let i = 0; i < options.warmupSteps; i++) c.step();
     while (performance.now() < until) for (let i = 0; i < 10; i++) c.step();
   }
   const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  let previous: Contender | null = null;
   for (let r = 0; r < options.rounds; r++) {
     for (const c of contenders) {
+      // After a round in another process (PyTorch), let its BLAS threads stop spinning (OpenBLAS
+      // busy-waits ~0.1 s after each call, measured) before the next contender runs, so that one
+      // does not share its cores with them.
+      if (previous?.runRound !== undefined) await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+      previous = c;
       await c.enter?.();
       if (c.runRound !== undefined) {
         samples.get(c.name)?.push(await c.runRound(options.stepsPerRound));
