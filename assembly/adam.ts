@@ -87,3 +87,50 @@ function high(v: v128): v128 {
 function join(lo: v128, hi: v128): v128 {
   return v128.shuffle<f32>(lo, hi, 0, 1, 4, 5);
 }
+
+// Adam with every option (L2 penalty, decoupled shrink, amsgrad), one scalar loop for f32
+// and f64 arrays: bit for bit `adamGeneralReference` in src/kernels/adam.ts. Every value is
+// read back as stored (f32: <f32> rounds as Math.fround does), the arithmetic in f64; f64.max,
+// like Math.max, gives NaN for a NaN and +0 for max(−0, +0); sqrt is correctly rounded.
+//
+//   θ ← θ·shrink (stored); g' = g + l2·θ; m ← lerp(m, g', w); v ← v·β₂ + (w2·g')·g'
+//   v̂ ← max(v̂, v) (amsgrad; else v̂ is v); θ ← θ − stepSize · m / (√v̂ / bias2Sqrt + ε)
+
+/**
+ * Adam's general update over `n` elements of `theta`, `g`, `m`, `v`, `vMax` (byte addresses;
+ * f64 arrays when `is64`, else f32); `vMax` is used only with `amsgrad`.
+ */
+export function adamGeneral(
+  is64: bool, n: i32, theta: usize, g: usize, m: usize, v: usize, vMax: usize,
+  w: f64, beta2: f64, w2: f64, stepSize: f64, bias2Sqrt: f64, eps: f64, l2: f64, shrink: f64, amsgrad: bool,
+): void {
+  const size: usize = is64 ? 8 : 4;
+  for (let i = 0; i < n; i++) {
+    const off = <usize>i * size;
+    let t = get(is64, theta + off);
+    if (shrink != 1) t = put(is64, theta + off, t * shrink);
+    let gi = get(is64, g + off);
+    if (l2 != 0) gi += l2 * t;
+    const mi = get(is64, m + off);
+    const mNew = put(is64, m + off, w < 0.5 ? mi + w * (gi - mi) : gi - (gi - mi) * (1 - w));
+    let d = put(is64, v + off, get(is64, v + off) * beta2 + w2 * gi * gi);
+    if (amsgrad) d = put(is64, vMax + off, max<f64>(get(is64, vMax + off), d));
+    put(is64, theta + off, t - stepSize * (mNew / (sqrt<f64>(d) / bias2Sqrt + eps)));
+  }
+}
+
+/** The element at `p`, as f64. */
+function get(is64: bool, p: usize): f64 {
+  return is64 ? load<f64>(p) : <f64>load<f32>(p);
+}
+
+/** Stores `x` at `p` (rounded to f32 unless `is64`) and returns the stored value. */
+function put(is64: bool, p: usize, x: f64): f64 {
+  if (is64) {
+    store<f64>(p, x);
+    return x;
+  }
+  const r = <f32>x;
+  store<f32>(p, r);
+  return <f64>r;
+}

@@ -4,7 +4,7 @@
 
 export { gemm, workspaceBytes } from "./gemm";
 export { linearForward, linearBackward } from "./linear";
-export { adamStep } from "./adam";
+export { adamStep, adamGeneral } from "./adam";
 export { sgdStep, rmspropStep, sgdStep64 } from "./optim";
 export { gemm64, gemm64Block, workspaceBytes64 } from "./gemm64";
 export { linearForward64, linearForward64Block, linearBackward64, linearGradZ64, linearGradBias64 } from "./linear64";

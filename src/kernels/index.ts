@@ -1,5 +1,5 @@
 import type { TypedArray } from "../tensor/dtype.js";
-import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
+import { adamGroupReference, adamPlainReference, type AdamDecay, type AdamSegment } from "./adam.js";
 import { allFiniteReference } from "./finite.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
@@ -46,10 +46,13 @@ export interface Kernels {
    */
   sgd?(segments: readonly SgdSegment[], options: SgdScalars): void;
   /**
-   * Adam's plain update over every parameter of a group that shares one step count, in one
-   * pass, bit for bit {@link adamGroupReference}. Optional.
+   * Adam's update over every parameter of a group that shares one step count, in one pass,
+   * bit for bit {@link adamGroupReference}: plain without `decay`, else with its L2 penalty,
+   * decoupled shrink and amsgrad (segments then carry `vMax`). Optional.
    */
-  adamGroup?(segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
+  adamGroup?(
+    segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number, decay?: AdamDecay,
+  ): void;
   /** RMSprop's update over every parameter of a group in one pass, bit for bit {@link rmspropReference}. Optional. */
   rmsprop?(segments: readonly RmspropSegment[], options: RmspropScalars): void;
   /** Whether every element is finite (the optimisers' pre-step gradient check). Optional. */

@@ -1,9 +1,13 @@
 import { nodeBuiltin } from "../platform/node.js";
+import type { AdamDecay, AdamSegment } from "./adam.js";
 import type { RmspropScalars, SgdScalars } from "./optim.js";
 import { canBlock, CONTROL_BYTES, ThreadPool } from "./threads.js";
 import { withSharedMemoryImport } from "./wasm-binary.js";
 import { bytesFromHex } from "./hex.js";
 import { KERNELS_WASM_HEX } from "./wasm-bytes.generated.js";
+
+/** The element types the optimiser kernels take. */
+type FloatArray = Float32Array | Float64Array;
 
 // The few WebAssembly JS-API members used here, typed locally: the project's `lib` is
 // ES2022 without DOM, so TypeScript has no global `WebAssembly` declarations.
@@ -60,6 +64,11 @@ interface KernelExports {
   adamStep64?(
     n: number, theta: number, g: number, m: number, v: number,
     w: number, w1: number, fromStart: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): void;
+  /** Optional (a module built before them lacks them: Adam's weight decay and amsgrad then run in TypeScript). */
+  adamGeneral?(
+    is64: number, n: number, theta: number, g: number, m: number, v: number, vMax: number,
+    w: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number, l2: number, shrink: number, amsgrad: number,
   ): void;
   rmspropStep64?(
     n: number, theta: number, g: number, v: number, gAvg: number, b: number,
@@ -632,35 +641,6 @@ export class WasmKernelModule {
     return true;
   }
 
-  /**
-   * Adam's plain update (no weight decay, no amsgrad) in place on float32 arrays of one
-   * length, bit for bit `adamPlain` in src/optim/adam.ts.
-   *
-   * @returns false, having done nothing, when the arrays do not fit in wasm32 memory
-   */
-  adam(
-    theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
-  ): boolean {
-    const n = theta.length;
-    const offT = this.#scratch;
-    const offG = align(offT + 4 * n);
-    const offM = align(offG + 4 * n);
-    const offV = align(offM + 4 * n);
-    const end = offV + 4 * n;
-    if (!this.#fits(end)) return false;
-    const atT = this.#in(theta, offT);
-    const atG = this.#in(g, offG);
-    const atM = this.#in(m, offM);
-    const atV = this.#in(v, offV);
-    const w = 1 - beta1;
-    this.#exports.adamStep(n, atT, atG, atM, atV, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps);
-    this.#out(theta, atT);
-    this.#out(m, atM);
-    this.#out(v, atV);
-    return true;
-  }
-
   /** Whether this build has the float64 product (`gemm64`). */
   get hasGemm64(): boolean {
     return typeof this.#exports.gemm64 === "function" && typeof this.#exports.workspaceBytes64 === "function";
@@ -794,164 +774,42 @@ export class WasmKernelModule {
     return true;
   }
 
-  /**
-   * SGD's update over many float64 parameters in one call, bit for bit `sgdReference`
-   * (as {@link sgd} for float32): parameters whose arrays all live in wasm memory are updated
-   * in place, one call each; the rest are packed into one region per array.
-   *
-   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
-   */
-  sgd64(segments: readonly { theta: Float64Array; g: Float64Array; b: Float64Array | null }[], first: boolean, o: SgdScalars): boolean {
-    const step = this.#exports.sgdStep64;
-    if (step === undefined) return false;
-    const withB = o.momentum !== 0;
-    const run = (n: number, t: number, g: number, b: number): void =>
-      step(n, t, g, b, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0);
-    const resident = (a: Float64Array | null): boolean => a === null || this.#buffers.has(a.buffer);
-    const inPlace: (typeof segments)[number][] = [];
-    const packed: (typeof segments)[number][] = [];
-    for (const s of segments) (resident(s.theta) && resident(s.g) && (!withB || resident(s.b)) ? inPlace : packed).push(s);
-    let n = 0;
-    for (const s of packed) n += s.theta.length;
-    const offT = this.#scratch;
-    const offG = align(offT + 8 * n);
-    const offB = align(offG + 8 * n);
-    const end = offB + (withB ? 8 * n : 0);
-    // Room for the packed part first: a step must not stop half done.
-    if (n > 0 && !this.#fits(end)) return false;
-    for (const s of inPlace) run(s.theta.length, s.theta.byteOffset, s.g.byteOffset, withB ? (s.b as Float64Array).byteOffset : 0);
-    if (n === 0) return true;
-    const heap = new Float64Array(this.#memory.buffer);
-    let at = 0;
-    for (const s of packed) {
-      heap.set(s.theta, (offT >>> 3) + at);
-      heap.set(s.g, (offG >>> 3) + at);
-      if (withB) heap.set(s.b as Float64Array, (offB >>> 3) + at);
-      at += s.theta.length;
-    }
-    run(n, offT, offG, withB ? offB : 0);
-    at = 0;
-    for (const s of packed) {
-      const len = s.theta.length;
-      s.theta.set(heap.subarray((offT >>> 3) + at, (offT >>> 3) + at + len));
-      if (withB) (s.b as Float64Array).set(heap.subarray((offB >>> 3) + at, (offB >>> 3) + at + len));
-      at += len;
-    }
-    return true;
-  }
-
-  /**
-   * Adam's plain update (no weight decay, no amsgrad) over many float64 parameters sharing one
-   * step count, bit for bit `adamGroupReference` (as {@link adamGroup} for float32): parameters
-   * whose arrays all live in wasm memory are updated in place, the rest packed into one call.
-   *
-   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
-   */
-  adamGroup64(
-    segments: readonly { theta: Float64Array; g: Float64Array; m: Float64Array; v: Float64Array }[],
-    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
-  ): boolean {
-    const step = this.#exports.adamStep64;
-    if (step === undefined) return false;
-    const w = 1 - beta1;
-    return this.#packed64(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
-      step(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
-    );
-  }
-
-  /**
-   * RMSprop's update over many float64 parameters, bit for bit `rmspropReference` (as
-   * {@link rmsprop} for float32; resident parameters in place, the rest packed into one call).
-   *
-   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
-   */
-  rmsprop64(
-    segments: readonly { theta: Float64Array; g: Float64Array; v: Float64Array; gAvg: Float64Array | null; b: Float64Array | null }[],
-    o: RmspropScalars,
-  ): boolean {
-    const step = this.#exports.rmspropStep64;
-    if (step === undefined) return false;
-    const withAvg = o.centered;
-    const withB = o.momentum > 0;
-    const arrays = segments.map((s) => {
-      const a = [s.theta, s.g, s.v];
-      if (withAvg) a.push(s.gAvg as Float64Array);
-      if (withB) a.push(s.b as Float64Array);
-      return a;
-    });
-    const writes = [true, false, true, ...(withAvg ? [true] : []), ...(withB ? [true] : [])];
-    return this.#packed64(arrays, writes, (n, off) => {
-      const avg = withAvg ? off[3] : 0;
-      const b = withB ? off[withAvg ? 4 : 3] : 0;
-      step(n, off[0], off[1], off[2], avg, b, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, o.centered ? 1 : 0, o.weightDecay);
-    });
-  }
-
-  /**
-   * {@link #packed} for float64 arrays: segments whose arrays all live in wasm memory run in
-   * place, one call each; array `j` of every other segment is packed into region `j`, `run`
-   * once over them, and the regions marked in `writes` copied back. Room for the packed part
-   * is reserved before anything runs, so a step never stops half done.
-   */
-  #packed64(segments: readonly (readonly Float64Array[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
-    const inPlace: (readonly Float64Array[])[] = [];
-    const packed: (readonly Float64Array[])[] = [];
-    for (const s of segments) (s.every((a) => this.#buffers.has(a.buffer)) ? inPlace : packed).push(s);
-    let n = 0;
-    for (const s of packed) n += s[0].length;
-    const offsets: number[] = [];
-    let end = this.#scratch;
-    for (let j = 0; j < writes.length; j++) {
-      offsets.push(end);
-      end = align(end + 8 * n);
-    }
-    if (packed.length > 0 && !this.#fits(end)) return false;
-    for (const s of inPlace) run(s[0].length, s.map((a) => a.byteOffset));
-    if (packed.length === 0) return true;
-    // After #fits: the memory may have grown (a new buffer).
-    const heap = new Float64Array(this.#memory.buffer);
-    for (let j = 0; j < writes.length; j++) {
-      let at = offsets[j] >>> 3;
-      for (const s of packed) {
-        heap.set(s[j], at);
-        at += s[j].length;
-      }
-    }
-    run(n, offsets);
-    for (let j = 0; j < writes.length; j++) {
-      if (!writes[j]) continue;
-      let at = offsets[j] >>> 3;
-      for (const s of packed) {
-        s[j].set(heap.subarray(at, at + s[j].length));
-        at += s[j].length;
-      }
-    }
-    return true;
-  }
-
   /** Whether this build has the optimiser kernels (`sgdStep`, `rmspropStep`). */
   get hasOptimizers(): boolean {
     return typeof this.#exports.sgdStep === "function" && typeof this.#exports.rmspropStep === "function";
   }
 
   /**
-   * SGD's update over many float32 parameters in one call: θ, g (and b with momentum) of
-   * every parameter packed into one region each. `first` applies to all of them.
+   * SGD's update over many float32 parameters in one call, bit for bit `sgdReference`:
+   * parameters whose arrays all live in wasm memory are updated in place, one call each; θ, g
+   * (and b with momentum) of the rest packed into one region each (see {@link #packed}).
+   * `first` applies to all of them.
    *
    * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
    */
   sgd(segments: readonly { theta: Float32Array; g: Float32Array; b: Float32Array | null }[], first: boolean, o: SgdScalars): boolean {
-    const step = this.#exports.sgdStep;
+    return this.#sgd(this.#exports.sgdStep, segments, first, o);
+  }
+
+  /** {@link sgd} for float64 parameters. */
+  sgd64(segments: readonly { theta: Float64Array; g: Float64Array; b: Float64Array | null }[], first: boolean, o: SgdScalars): boolean {
+    return this.#sgd(this.#exports.sgdStep64, segments, first, o);
+  }
+
+  #sgd(
+    step: KernelExports["sgdStep"], segments: readonly { theta: FloatArray; g: FloatArray; b: FloatArray | null }[], first: boolean, o: SgdScalars,
+  ): boolean {
     if (step === undefined) return false;
     const withB = o.momentum !== 0;
-    const arrays = segments.map((s) => (withB ? [s.theta, s.g, s.b as Float32Array] : [s.theta, s.g]));
+    const arrays = segments.map((s) => (withB ? [s.theta, s.g, s.b as FloatArray] : [s.theta, s.g]));
     return this.#packed(arrays, withB ? [true, false, true] : [true, false], (n, [t, g, b]) =>
       step(n, t, g, b ?? 0, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0),
     );
   }
 
   /**
-   * Adam's plain update over many float32 parameters sharing one step count, in one call (as {@link sgd}).
+   * Adam's plain update (no weight decay, no amsgrad) over many float32 parameters sharing one
+   * step count, bit for bit `adamGroupReference`, in one call (as {@link sgd}).
    *
    * @returns false, having done nothing, when they do not fit in wasm32 memory
    */
@@ -959,14 +817,49 @@ export class WasmKernelModule {
     segments: readonly { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[],
     beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
   ): boolean {
+    return this.#adam(this.#exports.adamStep, segments, beta1, beta2, stepSize, bias2Sqrt, eps);
+  }
+
+  /** {@link adamGroup} for float64 parameters (false, having done nothing, when this build lacks the kernel). */
+  adamGroup64(
+    segments: readonly { theta: Float64Array; g: Float64Array; m: Float64Array; v: Float64Array }[],
+    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): boolean {
+    return this.#adam(this.#exports.adamStep64, segments, beta1, beta2, stepSize, bias2Sqrt, eps);
+  }
+
+  #adam(
+    step: KernelExports["adamStep64"], segments: readonly { theta: FloatArray; g: FloatArray; m: FloatArray; v: FloatArray }[],
+    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  ): boolean {
+    if (step === undefined) return false;
     const w = 1 - beta1;
     return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
-      this.#exports.adamStep(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
+      step(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
     );
   }
 
   /**
-   * RMSprop's update over many float32 parameters in one call (as {@link sgd}).
+   * Adam's update with `decay` (L2 penalty, decoupled shrink, amsgrad) over many parameters of
+   * one dtype (all float32 or all float64, `vMax` present with amsgrad) sharing one step count,
+   * bit for bit `adamGroupReference`, in one call (as {@link sgd}).
+   *
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
+   */
+  adamGeneral(
+    segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number, d: AdamDecay,
+  ): boolean {
+    const step = this.#exports.adamGeneral;
+    if (step === undefined) return false;
+    const is64 = segments[0].theta instanceof Float64Array ? 1 : 0;
+    const arrays = segments.map((s) => [s.theta, s.g, s.m, s.v, ...(d.amsgrad ? [s.vMax] : [])] as FloatArray[]);
+    return this.#packed(arrays, [true, false, true, true, true].slice(0, arrays[0].length), (n, o) =>
+      step(is64, n, o[0], o[1], o[2], o[3], o[4] ?? 0, 1 - beta1, beta2, 1 - beta2, stepSize, bias2Sqrt, eps, d.l2, d.shrink, d.amsgrad ? 1 : 0),
+    );
+  }
+
+  /**
+   * RMSprop's update over many float32 parameters, bit for bit `rmspropReference`, in one call (as {@link sgd}).
    *
    * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
    */
@@ -974,14 +867,29 @@ export class WasmKernelModule {
     segments: readonly { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[],
     o: RmspropScalars,
   ): boolean {
-    const step = this.#exports.rmspropStep;
+    return this.#rmsprop(this.#exports.rmspropStep, segments, o);
+  }
+
+  /** {@link rmsprop} for float64 parameters. */
+  rmsprop64(
+    segments: readonly { theta: Float64Array; g: Float64Array; v: Float64Array; gAvg: Float64Array | null; b: Float64Array | null }[],
+    o: RmspropScalars,
+  ): boolean {
+    return this.#rmsprop(this.#exports.rmspropStep64, segments, o);
+  }
+
+  #rmsprop(
+    step: KernelExports["rmspropStep"],
+    segments: readonly { theta: FloatArray; g: FloatArray; v: FloatArray; gAvg: FloatArray | null; b: FloatArray | null }[],
+    o: RmspropScalars,
+  ): boolean {
     if (step === undefined) return false;
     const withAvg = o.centered;
     const withB = o.momentum > 0;
     const arrays = segments.map((s) => {
       const a = [s.theta, s.g, s.v];
-      if (withAvg) a.push(s.gAvg as Float32Array);
-      if (withB) a.push(s.b as Float32Array);
+      if (withAvg) a.push(s.gAvg as FloatArray);
+      if (withB) a.push(s.b as FloatArray);
       return a;
     });
     const writes = [true, false, true, ...(withAvg ? [true] : []), ...(withB ? [true] : [])];
@@ -993,30 +901,33 @@ export class WasmKernelModule {
   }
 
   /**
-   * Packs array `j` of every segment (all of one length within a segment) into region `j`,
-   * runs `run(total length, region addresses)`, and copies back the regions marked in `writes`.
+   * Runs an element-wise kernel over segments of one dtype (float32 or float64; every array of
+   * a segment one length). Segments whose arrays all live in wasm memory run in place, one
+   * call each (an update is element by element, so the bits are the same); array `j` of every
+   * other segment is packed into region `j`, `run(total length, region addresses)` called once
+   * over them, and the regions marked in `writes` copied back. Room for the packed part is
+   * reserved before anything runs, so a step never stops half done.
    */
-  #packed(segments: readonly (readonly Float32Array[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
-    // Segments whose arrays all live in wasm memory run in place, one call each (an update
-    // is element by element, so the bits are the same); the rest are packed.
-    const inPlace: (readonly Float32Array[])[] = [];
-    const packed: (readonly Float32Array[])[] = [];
+  #packed(segments: readonly (readonly FloatArray[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
+    const inPlace: (readonly FloatArray[])[] = [];
+    const packed: (readonly FloatArray[])[] = [];
     for (const s of segments) (s.every((a) => this.#buffers.has(a.buffer)) ? inPlace : packed).push(s);
+    const size = segments[0]?.[0].BYTES_PER_ELEMENT ?? 4;
     let n = 0;
     for (const s of packed) n += s[0].length;
     const offsets: number[] = [];
     let end = this.#scratch;
     for (let j = 0; j < writes.length; j++) {
       offsets.push(end);
-      end = align(end + 4 * n);
+      end = align(end + size * n);
     }
-    // Room for the packed part first: a step must not stop half done.
     if (packed.length > 0 && !this.#fits(end)) return false;
     for (const s of inPlace) run(s[0].length, s.map((a) => a.byteOffset));
     if (packed.length === 0) return true;
-    const heap = this.#heap;
+    // After #fits: the memory may have grown (a new buffer).
+    const heap = size === 4 ? this.#heap : new Float64Array(this.#memory.buffer);
     for (let j = 0; j < writes.length; j++) {
-      let at = offsets[j] >>> 2;
+      let at = offsets[j] / size;
       for (const s of packed) {
         heap.set(s[j], at);
         at += s[j].length;
@@ -1025,7 +936,7 @@ export class WasmKernelModule {
     run(n, offsets);
     for (let j = 0; j < writes.length; j++) {
       if (!writes[j]) continue;
-      let at = offsets[j] >>> 2;
+      let at = offsets[j] / size;
       for (const s of packed) {
         s[j].set(heap.subarray(at, at + s[j].length));
         at += s[j].length;

@@ -1,5 +1,5 @@
 import { allocate, type DType, type TypedArray } from "../tensor/dtype.js";
-import { adamGroupReference, adamPlainReference, type AdamSegment } from "./adam.js";
+import { adamGroupReference, isPlain, type AdamDecay, type AdamSegment } from "./adam.js";
 import { allFiniteReference } from "./finite.js";
 import { gemmReference } from "./gemm.js";
 import { linearBackwardReference, linearForwardReference, type LinearAct } from "./linear.js";
@@ -67,12 +67,6 @@ export function gemmWasm(
   }
   gemmReference(transA, transB, m, n, k, a, b, c);
 }
-
-/**
- * Below this many elements an Adam update stays in TypeScript (the copies into and out of
- * WebAssembly memory would cost more than the SIMD loop saves).
- */
-export const WASM_ADAM_MIN_SIZE = 64;
 
 /**
  * Dense forward `y = act(x·Wᵀ + b)`: float32 and float64 products of at least
@@ -150,24 +144,12 @@ export function linearBackwardWasm(
   linearBackwardReference(batch, out, inF, gy, y, act, x, w, gx, gw, gb, gemmWasm, accumulateW, accumulateB);
 }
 
-/** Adam's plain update: float32 arrays of at least {@link WASM_ADAM_MIN_SIZE} elements in WebAssembly, the rest in TypeScript; the same bits either way. */
+/** Adam's plain update of one parameter: {@link adamGroupWasm} over it alone. */
 export function adamWasm(
   theta: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray,
   beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
 ): void {
-  const n = theta.length;
-  if (
-    loaded !== null &&
-    n >= WASM_ADAM_MIN_SIZE &&
-    theta instanceof Float32Array &&
-    g instanceof Float32Array && g.length === n &&
-    m instanceof Float32Array && m.length === n &&
-    v instanceof Float32Array && v.length === n &&
-    loaded.adam(theta, g, m, v, beta1, beta2, stepSize, bias2Sqrt, eps)
-  ) {
-    return;
-  }
-  adamPlainReference(theta, g, m, v, beta1, beta2, stepSize, bias2Sqrt, eps);
+  adamGroupWasm([{ theta, g, m, v }], beta1, beta2, stepSize, bias2Sqrt, eps);
 }
 
 /** Smallest total element count of a group's update sent to the WebAssembly optimiser kernels. */
@@ -235,12 +217,27 @@ function sgd64Wasm(segments: readonly SgdSegment[], o: SgdScalars): void {
 }
 
 /**
- * Adam's plain update over a group sharing one step count, dispatched as {@link sgdWasm}: its
+ * Adam's update over a group sharing one step count, dispatched as {@link sgdWasm}: its
  * float32 and its float64 parameters each in one WebAssembly call, the rest in TypeScript.
+ * With a `decay` that is not plain, every option in one generic kernel (`adamGeneral32/64`).
  */
 export function adamGroupWasm(
-  segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
+  segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number, decay?: AdamDecay,
 ): void {
+  if (!isPlain(decay)) {
+    const d = decay as AdamDecay;
+    let rest = segments;
+    for (const all of [allFloat32, allFloat64]) {
+      const [part, other] =
+        loaded !== null ? splitFloat32(rest, (s) => (!d.amsgrad || s.vMax !== undefined) && all(s.theta, s.g, s.m, s.v, s.vMax ?? null)) : [[], rest];
+      if (part.length > 0 && !(loaded as WasmKernelModule).adamGeneral(part, beta1, beta2, stepSize, bias2Sqrt, eps, d)) {
+        adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps, d);
+      }
+      rest = other;
+    }
+    if (rest.length > 0) adamGroupReference(rest, beta1, beta2, stepSize, bias2Sqrt, eps, d);
+    return;
+  }
   const [f32, rest] = loaded !== null ? splitFloat32(segments, (s) => allFloat32(s.theta, s.g, s.m, s.v)) : [[], segments];
   const part = f32 as { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[];
   if (part.length > 0 && !(loaded as WasmKernelModule).adamGroup(part, beta1, beta2, stepSize, bias2Sqrt, eps)) {

@@ -1,10 +1,10 @@
-import { adamGroupReference, type AdamSegment } from "../kernels/adam.js";
+import { adamGeneralReference, adamGroupReference, type AdamSegment } from "../kernels/adam.js";
 import { kernels } from "../kernels/index.js";
 import type { Parameter } from "../layers/parameter.js";
 import { allocateStorage } from "../kernels/wasm.js";
 import type { TypedArray } from "../tensor/dtype.js";
 import { checkOptionKeys } from "../util/options.js";
-import { checkOption, finiteNonNegative, lerp, Optimizer, type ParamGroup } from "./optimizer.js";
+import { checkOption, finiteNonNegative, Optimizer, type ParamGroup } from "./optimizer.js";
 
 const MOMENTS: readonly string[] = ["m", "v"];
 
@@ -87,72 +87,49 @@ export class Adam extends Optimizer<AdamGroupOptions> {
   }
 
   /**
-   * One update of every trainable parameter with a gradient. The plain update (no weight
-   * decay, no amsgrad) of a group's parameters that share a step count runs in one pass of
-   * the active kernels' `adamGroup` (WebAssembly for float32 and float64, bit for bit the TypeScript loop).
+   * One update of every trainable parameter with a gradient: a group's parameters that share
+   * a step count run in one pass of the active kernels' `adamGroup`, whatever the options
+   * (WebAssembly for float32 and float64, bit for bit the TypeScript loop).
    */
   step(): void {
     this.checkGradients();
     this.stepCount++;
-    const k = kernels();
-    const group = k.adamGroup ?? adamGroupReference;
+    const group = kernels().adamGroup ?? adamGroupReference;
     this.forEachGroup((params, o) => {
       const [beta1, beta2] = o.betas;
       const lr = o.lr;
-      const l2 = this.decoupled ? 0 : o.weightDecay;
-      const shrink = this.decoupled ? 1 - lr * o.weightDecay : 1;
-      // Plain updates, by step count (normally one: every parameter stepped together).
-      const plain = new Map<number, AdamSegment[]>();
+      const decay = {
+        l2: this.decoupled ? 0 : o.weightDecay,
+        shrink: this.decoupled ? 1 - lr * o.weightDecay : 1,
+        amsgrad: o.amsgrad,
+      };
+      // By step count (normally one: every parameter stepped together).
+      const byStep = new Map<number, AdamSegment[]>();
       for (const { p, k: index } of params) {
         const s = this.state[index] ?? this.stateOf(p, index, this.requiredBuffers(o));
         if (o.amsgrad && s.buffers.vMax === undefined) s.buffers.vMax = allocateStorage(p.dtype, p.size);
         const t = ++s.step;
         const b = s.buffers;
-        if (!o.amsgrad && l2 === 0 && shrink === 1 && sameKind(p.data, b.m) && sameKind(p.data, b.v)) {
-          const list = plain.get(t);
-          const segment = { theta: p.data, g: p.grad.data, m: b.m, v: b.v };
-          if (list === undefined) plain.set(t, [segment]);
-          else list.push(segment);
-        } else {
-          const stepSize = lr / (1 - beta1 ** t);
-          const bias2Sqrt = Math.sqrt(1 - beta2 ** t);
-          adamGeneral(p.data, p.grad.data, b.m, b.v, o.amsgrad ? b.vMax : b.v, o.amsgrad, beta1, beta2, stepSize, bias2Sqrt, o.eps, l2, shrink);
+        const segment = { theta: p.data, g: p.grad.data, m: b.m, v: b.v, vMax: o.amsgrad ? b.vMax : undefined };
+        // State of another dtype than the parameter (restored from elsewhere): the general
+        // reference loop (the plain one assumes a single dtype).
+        if (![b.m, b.v, segment.vMax ?? b.v].every((a) => sameKind(p.data, a))) {
+          const { theta, g, m, v, vMax } = segment;
+          adamGeneralReference(theta, g, m, v, vMax ?? v, beta1, beta2, lr / (1 - beta1 ** t), Math.sqrt(1 - beta2 ** t), o.eps, decay);
+          continue;
         }
+        const list = byStep.get(t);
+        if (list === undefined) byStep.set(t, [segment]);
+        else list.push(segment);
       }
-      for (const [t, segments] of plain) group(segments, beta1, beta2, lr / (1 - beta1 ** t), Math.sqrt(1 - beta2 ** t), o.eps);
+      for (const [t, segments] of byStep) group(segments, beta1, beta2, lr / (1 - beta1 ** t), Math.sqrt(1 - beta2 ** t), o.eps, decay);
     });
   }
 }
 
-/** Whether two arrays have the same element type (the fast loop below relies on it). */
+/** Whether two arrays have the same element type (the kernels rely on it). */
 function sameKind(a: TypedArray, b: TypedArray): boolean {
   return a instanceof Float32Array ? b instanceof Float32Array : b instanceof Float64Array;
-}
-
-/** Every option: decoupled (`shrink`) or L2 (`l2`) weight decay, and amsgrad (`vMax`). */
-function adamGeneral(
-  theta: TypedArray,
-  g: TypedArray,
-  m: TypedArray,
-  v: TypedArray,
-  vMax: TypedArray,
-  amsgrad: boolean,
-  beta1: number,
-  beta2: number,
-  stepSize: number,
-  bias2Sqrt: number,
-  eps: number,
-  l2: number,
-  shrink: number,
-): void {
-  for (let i = 0; i < theta.length; i++) {
-    if (shrink !== 1) theta[i] *= shrink;
-    const gi = l2 !== 0 ? g[i] + l2 * theta[i] : g[i];
-    m[i] = lerp(m[i], gi, 1 - beta1);
-    v[i] = v[i] * beta2 + (1 - beta2) * gi * gi;
-    if (amsgrad) vMax[i] = Math.max(vMax[i], v[i]);
-    theta[i] -= stepSize * (m[i] / (Math.sqrt(vMax[i]) / bias2Sqrt + eps));
-  }
 }
 
 /**
