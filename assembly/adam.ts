@@ -98,11 +98,11 @@ function join(lo: v128, hi: v128): v128 {
 
 /**
  * Adam's general update over `n` elements of `theta`, `g`, `m`, `v`, `vMax` (byte addresses;
- * f64 arrays when `is64`, else f32); `vMax` is used only with `amsgrad`.
+ * f64 arrays when `is64`, else f32); amsgrad when `vMax` is not 0 (no array lives at 0).
  */
 export function adamGeneral(
   is64: bool, n: i32, theta: usize, g: usize, m: usize, v: usize, vMax: usize,
-  w: f64, beta2: f64, w2: f64, stepSize: f64, bias2Sqrt: f64, eps: f64, l2: f64, shrink: f64, amsgrad: bool,
+  w: f64, beta2: f64, w2: f64, stepSize: f64, bias2Sqrt: f64, eps: f64, l2: f64, shrink: f64,
 ): void {
   const size: usize = is64 ? 8 : 4;
   for (let i = 0; i < n; i++) {
@@ -114,17 +114,21 @@ export function adamGeneral(
     const mi = get(is64, m + off);
     const mNew = put(is64, m + off, w < 0.5 ? mi + w * (gi - mi) : gi - (gi - mi) * (1 - w));
     let d = put(is64, v + off, get(is64, v + off) * beta2 + w2 * gi * gi);
-    if (amsgrad) d = put(is64, vMax + off, max<f64>(get(is64, vMax + off), d));
+    if (vMax) d = put(is64, vMax + off, max<f64>(get(is64, vMax + off), d));
     put(is64, theta + off, t - stepSize * (mNew / (sqrt<f64>(d) / bias2Sqrt + eps)));
   }
 }
 
 /** The element at `p`, as f64. */
+// @ts-ignore: decorator
+@inline
 function get(is64: bool, p: usize): f64 {
   return is64 ? load<f64>(p) : <f64>load<f32>(p);
 }
 
 /** Stores `x` at `p` (rounded to f32 unless `is64`) and returns the stored value. */
+// @ts-ignore: decorator
+@inline
 function put(is64: bool, p: usize, x: f64): f64 {
   if (is64) {
     store<f64>(p, x);

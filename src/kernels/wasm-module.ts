@@ -68,7 +68,7 @@ interface KernelExports {
   /** Optional (a module built before them lacks them: Adam's weight decay and amsgrad then run in TypeScript). */
   adamGeneral?(
     is64: number, n: number, theta: number, g: number, m: number, v: number, vMax: number,
-    w: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number, l2: number, shrink: number, amsgrad: number,
+    w: number, beta2: number, w2: number, stepSize: number, bias2Sqrt: number, eps: number, l2: number, shrink: number,
   ): void;
   rmspropStep64?(
     n: number, theta: number, g: number, v: number, gAvg: number, b: number,
@@ -774,31 +774,16 @@ export class WasmKernelModule {
     return true;
   }
 
-  /** Whether this build has the optimiser kernels (`sgdStep`, `rmspropStep`). */
-  get hasOptimizers(): boolean {
-    return typeof this.#exports.sgdStep === "function" && typeof this.#exports.rmspropStep === "function";
-  }
-
   /**
-   * SGD's update over many float32 parameters in one call, bit for bit `sgdReference`:
+   * SGD's update over many parameters of one dtype (float32 or float64) in one call, bit for bit `sgdReference`:
    * parameters whose arrays all live in wasm memory are updated in place, one call each; θ, g
    * (and b with momentum) of the rest packed into one region each (see {@link #packed}).
    * `first` applies to all of them.
    *
    * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
    */
-  sgd(segments: readonly { theta: Float32Array; g: Float32Array; b: Float32Array | null }[], first: boolean, o: SgdScalars): boolean {
-    return this.#sgd(this.#exports.sgdStep, segments, first, o);
-  }
-
-  /** {@link sgd} for float64 parameters. */
-  sgd64(segments: readonly { theta: Float64Array; g: Float64Array; b: Float64Array | null }[], first: boolean, o: SgdScalars): boolean {
-    return this.#sgd(this.#exports.sgdStep64, segments, first, o);
-  }
-
-  #sgd(
-    step: KernelExports["sgdStep"], segments: readonly { theta: FloatArray; g: FloatArray; b: FloatArray | null }[], first: boolean, o: SgdScalars,
-  ): boolean {
+  sgd(segments: readonly { theta: FloatArray; g: FloatArray; b: FloatArray | null }[], first: boolean, o: SgdScalars): boolean {
+    const step = segments[0].theta instanceof Float64Array ? this.#exports.sgdStep64 : this.#exports.sgdStep;
     if (step === undefined) return false;
     const withB = o.momentum !== 0;
     const arrays = segments.map((s) => (withB ? [s.theta, s.g, s.b as FloatArray] : [s.theta, s.g]));
@@ -807,17 +792,27 @@ export class WasmKernelModule {
     );
   }
 
+  /** {@link sgd} for float64 parameters (the float64 dispatch's entry point). */
+  sgd64(segments: readonly { theta: Float64Array; g: Float64Array; b: Float64Array | null }[], first: boolean, o: SgdScalars): boolean {
+    return this.sgd(segments, first, o);
+  }
+
   /**
-   * Adam's plain update (no weight decay, no amsgrad) over many float32 parameters sharing one
-   * step count, bit for bit `adamGroupReference`, in one call (as {@link sgd}).
+   * Adam's plain update (no weight decay, no amsgrad) over many parameters of one dtype sharing
+   * one step count, bit for bit `adamGroupReference`, in one call (as {@link sgd}).
    *
-   * @returns false, having done nothing, when they do not fit in wasm32 memory
+   * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
    */
   adamGroup(
-    segments: readonly { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[],
+    segments: readonly { theta: FloatArray; g: FloatArray; m: FloatArray; v: FloatArray }[],
     beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
   ): boolean {
-    return this.#adam(this.#exports.adamStep, segments, beta1, beta2, stepSize, bias2Sqrt, eps);
+    const step = segments[0].theta instanceof Float64Array ? this.#exports.adamStep64 : this.#exports.adamStep;
+    if (step === undefined) return false;
+    const w = 1 - beta1;
+    return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
+      step(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
+    );
   }
 
   /** {@link adamGroup} for float64 parameters (false, having done nothing, when this build lacks the kernel). */
@@ -825,18 +820,7 @@ export class WasmKernelModule {
     segments: readonly { theta: Float64Array; g: Float64Array; m: Float64Array; v: Float64Array }[],
     beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
   ): boolean {
-    return this.#adam(this.#exports.adamStep64, segments, beta1, beta2, stepSize, bias2Sqrt, eps);
-  }
-
-  #adam(
-    step: KernelExports["adamStep64"], segments: readonly { theta: FloatArray; g: FloatArray; m: FloatArray; v: FloatArray }[],
-    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
-  ): boolean {
-    if (step === undefined) return false;
-    const w = 1 - beta1;
-    return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
-      step(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
-    );
+    return this.adamGroup(segments, beta1, beta2, stepSize, bias2Sqrt, eps);
   }
 
   /**
@@ -854,35 +838,20 @@ export class WasmKernelModule {
     const is64 = segments[0].theta instanceof Float64Array ? 1 : 0;
     const arrays = segments.map((s) => [s.theta, s.g, s.m, s.v, ...(d.amsgrad ? [s.vMax] : [])] as FloatArray[]);
     return this.#packed(arrays, [true, false, true, true, true].slice(0, arrays[0].length), (n, o) =>
-      step(is64, n, o[0], o[1], o[2], o[3], o[4] ?? 0, 1 - beta1, beta2, 1 - beta2, stepSize, bias2Sqrt, eps, d.l2, d.shrink, d.amsgrad ? 1 : 0),
+      step(is64, n, o[0], o[1], o[2], o[3], o[4] ?? 0, 1 - beta1, beta2, 1 - beta2, stepSize, bias2Sqrt, eps, d.l2, d.shrink),
     );
   }
 
   /**
-   * RMSprop's update over many float32 parameters, bit for bit `rmspropReference`, in one call (as {@link sgd}).
+   * RMSprop's update over many parameters of one dtype, bit for bit `rmspropReference`, in one call (as {@link sgd}).
    *
    * @returns false, having done nothing, when they do not fit in wasm32 memory or this build lacks the kernel
    */
   rmsprop(
-    segments: readonly { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[],
-    o: RmspropScalars,
-  ): boolean {
-    return this.#rmsprop(this.#exports.rmspropStep, segments, o);
-  }
-
-  /** {@link rmsprop} for float64 parameters. */
-  rmsprop64(
-    segments: readonly { theta: Float64Array; g: Float64Array; v: Float64Array; gAvg: Float64Array | null; b: Float64Array | null }[],
-    o: RmspropScalars,
-  ): boolean {
-    return this.#rmsprop(this.#exports.rmspropStep64, segments, o);
-  }
-
-  #rmsprop(
-    step: KernelExports["rmspropStep"],
     segments: readonly { theta: FloatArray; g: FloatArray; v: FloatArray; gAvg: FloatArray | null; b: FloatArray | null }[],
     o: RmspropScalars,
   ): boolean {
+    const step = segments[0].theta instanceof Float64Array ? this.#exports.rmspropStep64 : this.#exports.rmspropStep;
     if (step === undefined) return false;
     const withAvg = o.centered;
     const withB = o.momentum > 0;
@@ -898,6 +867,14 @@ export class WasmKernelModule {
       const b = withB ? off[withAvg ? 4 : 3] : 0;
       step(n, off[0], off[1], off[2], avg, b, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, o.centered ? 1 : 0, o.weightDecay);
     });
+  }
+
+  /** {@link rmsprop} for float64 parameters. */
+  rmsprop64(
+    segments: readonly { theta: Float64Array; g: Float64Array; v: Float64Array; gAvg: Float64Array | null; b: Float64Array | null }[],
+    o: RmspropScalars,
+  ): boolean {
+    return this.rmsprop(segments, o);
   }
 
   /**

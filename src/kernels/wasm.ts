@@ -155,25 +155,42 @@ export function adamWasm(
 /** Smallest total element count of a group's update sent to the WebAssembly optimiser kernels. */
 export const WASM_OPTIM_MIN_SIZE = 256;
 
-/** Whether every array is a Float32Array of `theta`'s length (null entries are unused buffers). */
-function allFloat32(theta: TypedArray, ...arrays: (TypedArray | null)[]): boolean {
-  if (!(theta instanceof Float32Array)) return false;
-  for (const a of arrays) if (a !== null && !(a instanceof Float32Array && a.length === theta.length)) return false;
+/** Whether every array is a `kind` array (Float32Array or Float64Array) of `theta`'s length (null entries are unused buffers). */
+function allOf(kind: typeof Float32Array | typeof Float64Array, theta: TypedArray, ...arrays: (TypedArray | null)[]): boolean {
+  if (!(theta instanceof kind)) return false;
+  for (const a of arrays) if (a !== null && !(a instanceof kind && a.length === theta.length)) return false;
   return true;
 }
 
-/** Splits segments into those the WebAssembly kernels take (float32) and the rest. */
-function splitFloat32<S extends { theta: TypedArray }>(segments: readonly S[], ok: (s: S) => boolean): [S[], S[]] {
-  const f32: S[] = [];
-  const rest: S[] = [];
-  let total = 0;
-  for (const s of segments) {
-    if (ok(s)) {
-      f32.push(s);
-      total += s.theta.length;
-    } else rest.push(s);
+/**
+ * Dispatches an optimiser's update over a group: the float32 segments `ok` accepts, then the
+ * float64 ones, each to `run` (one WebAssembly call; `run` falls back itself when the module
+ * declines) when there are at least {@link WASM_OPTIM_MIN_SIZE} elements of that dtype; the
+ * rest to `reference`. The same bits either way.
+ */
+function dispatch<S extends { theta: TypedArray }>(
+  segments: readonly S[],
+  ok: (s: S, kind: typeof Float32Array | typeof Float64Array) => boolean,
+  run: (module: WasmKernelModule, part: S[], is64: boolean) => void,
+  reference: (part: S[]) => void,
+): void {
+  let rest: readonly S[] = segments;
+  for (const kind of [Float32Array, Float64Array]) {
+    if (loaded === null) break;
+    const part: S[] = [];
+    const other: S[] = [];
+    let total = 0;
+    for (const s of rest) {
+      if (ok(s, kind)) {
+        part.push(s);
+        total += s.theta.length;
+      } else other.push(s);
+    }
+    if (total < WASM_OPTIM_MIN_SIZE) continue;
+    run(loaded, part, kind === Float64Array);
+    rest = other;
   }
-  return total >= WASM_OPTIM_MIN_SIZE ? [f32, rest] : [[], [...f32, ...rest]];
+  if (rest.length > 0) reference(rest as S[]);
 }
 
 /**
@@ -183,117 +200,60 @@ function splitFloat32<S extends { theta: TypedArray }>(segments: readonly S[], o
  */
 export function sgdWasm(segments: readonly SgdSegment[], o: SgdScalars): void {
   const withB = o.momentum !== 0;
-  const [f32, rest] =
-    loaded !== null && loaded.hasOptimizers
-      ? splitFloat32(segments, (s) => allFloat32(s.theta, s.g, withB ? s.b : null) && (!withB || s.b !== null))
-      : [[], segments];
-  for (const first of [true, false]) {
-    const part = f32.filter((s) => s.first === first) as { theta: Float32Array; g: Float32Array; b: Float32Array | null; first: boolean }[];
-    if (part.length > 0 && !(loaded as WasmKernelModule).sgd(part, first, o)) sgdReference(part, o);
-  }
-  if (rest.length > 0) sgd64Wasm(rest, o);
-}
-
-/** Whether every array is a Float64Array of `theta`'s length (null entries are unused buffers). */
-function allFloat64(theta: TypedArray, ...arrays: (TypedArray | null)[]): boolean {
-  if (!(theta instanceof Float64Array)) return false;
-  for (const a of arrays) if (a !== null && !(a instanceof Float64Array && a.length === theta.length)) return false;
-  return true;
-}
-
-/** The float64 part of {@link sgdWasm}: float64 parameters in one WebAssembly call per `first` flag, the rest in TypeScript. */
-function sgd64Wasm(segments: readonly SgdSegment[], o: SgdScalars): void {
-  const withB = o.momentum !== 0;
-  // splitFloat32 only splits by the predicate (and the size threshold): here, float64 arrays.
-  const [f64, rest] =
-    loaded !== null && loaded.hasFloat64Kernels
-      ? splitFloat32(segments, (s) => allFloat64(s.theta, s.g, withB ? s.b : null) && (!withB || s.b !== null))
-      : [[], segments];
-  for (const first of [true, false]) {
-    const part = f64.filter((s) => s.first === first) as { theta: Float64Array; g: Float64Array; b: Float64Array | null; first: boolean }[];
-    if (part.length > 0 && !(loaded as WasmKernelModule).sgd64(part, first, o)) sgdReference(part, o);
-  }
-  if (rest.length > 0) sgdReference(rest, o);
+  dispatch(
+    segments,
+    (s, kind) => allOf(kind, s.theta, s.g, withB ? s.b : null) && (!withB || s.b !== null),
+    (module, f, is64) => {
+      for (const first of [true, false]) {
+        const part = f.filter((s) => s.first === first) as never[];
+        if (part.length > 0 && !(is64 ? module.sgd64(part, first, o) : module.sgd(part, first, o))) sgdReference(part, o);
+      }
+    },
+    (rest) => sgdReference(rest, o),
+  );
 }
 
 /**
  * Adam's update over a group sharing one step count, dispatched as {@link sgdWasm}: its
  * float32 and its float64 parameters each in one WebAssembly call, the rest in TypeScript.
- * With a `decay` that is not plain, every option in one generic kernel (`adamGeneral32/64`).
+ * The plain update runs in the SIMD kernels (`adamStep`, `adamStep64`); with a `decay` that is
+ * not plain, every option in one generic scalar kernel (`adamGeneral`).
  */
 export function adamGroupWasm(
   segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number, decay?: AdamDecay,
 ): void {
-  if (!isPlain(decay)) {
-    const d = decay as AdamDecay;
-    let rest = segments;
-    for (const all of [allFloat32, allFloat64]) {
-      const [part, other] =
-        loaded !== null ? splitFloat32(rest, (s) => (!d.amsgrad || s.vMax !== undefined) && all(s.theta, s.g, s.m, s.v, s.vMax ?? null)) : [[], rest];
-      if (part.length > 0 && !(loaded as WasmKernelModule).adamGeneral(part, beta1, beta2, stepSize, bias2Sqrt, eps, d)) {
-        adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps, d);
-      }
-      rest = other;
-    }
-    if (rest.length > 0) adamGroupReference(rest, beta1, beta2, stepSize, bias2Sqrt, eps, d);
-    return;
-  }
-  const [f32, rest] = loaded !== null ? splitFloat32(segments, (s) => allFloat32(s.theta, s.g, s.m, s.v)) : [[], segments];
-  const part = f32 as { theta: Float32Array; g: Float32Array; m: Float32Array; v: Float32Array }[];
-  if (part.length > 0 && !(loaded as WasmKernelModule).adamGroup(part, beta1, beta2, stepSize, bias2Sqrt, eps)) {
-    adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps);
-  }
-  if (rest.length > 0) adamGroup64Wasm(rest, beta1, beta2, stepSize, bias2Sqrt, eps);
-}
-
-/**
- * The float64 part of {@link adamGroupWasm}: float64 parameters (at least
- * {@link WASM_OPTIM_MIN_SIZE} elements in all) in one WebAssembly call, bit for bit
- * {@link adamGroupReference}; the rest in TypeScript.
- */
-function adamGroup64Wasm(
-  segments: readonly AdamSegment[], beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
-): void {
-  const [f64, rest] = loaded !== null ? splitFloat32(segments, (s) => allFloat64(s.theta, s.g, s.m, s.v)) : [[], segments];
-  const part = f64 as { theta: Float64Array; g: Float64Array; m: Float64Array; v: Float64Array }[];
-  if (part.length > 0 && !(loaded as WasmKernelModule).adamGroup64(part, beta1, beta2, stepSize, bias2Sqrt, eps)) {
-    adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps);
-  }
-  if (rest.length > 0) adamGroupReference(rest, beta1, beta2, stepSize, bias2Sqrt, eps);
+  const plain = isPlain(decay);
+  const reference = (part: AdamSegment[]): void => adamGroupReference(part, beta1, beta2, stepSize, bias2Sqrt, eps, decay);
+  dispatch(
+    segments,
+    (s, kind) => (plain || !decay?.amsgrad || s.vMax !== undefined) && allOf(kind, s.theta, s.g, s.m, s.v, plain ? null : (s.vMax ?? null)),
+    (module, part, is64) => {
+      const p = part as never[];
+      const done = !plain
+        ? module.adamGeneral(part, beta1, beta2, stepSize, bias2Sqrt, eps, decay as AdamDecay)
+        : is64
+          ? module.adamGroup64(p, beta1, beta2, stepSize, bias2Sqrt, eps)
+          : module.adamGroup(p, beta1, beta2, stepSize, bias2Sqrt, eps);
+      if (!done) reference(part);
+    },
+    reference,
+  );
 }
 
 /** RMSprop over a group, dispatched as {@link sgdWasm} (float32 and float64 each in one WebAssembly call). */
 export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScalars): void {
-  const [f32, rest] =
-    loaded !== null && loaded.hasOptimizers
-      ? splitFloat32(
-          segments,
-          (s) =>
-            allFloat32(s.theta, s.g, s.v, o.centered ? s.gAvg : null, o.momentum > 0 ? s.b : null) &&
-            (!o.centered || s.gAvg !== null) &&
-            (o.momentum <= 0 || s.b !== null),
-        )
-      : [[], segments];
-  const part = f32 as { theta: Float32Array; g: Float32Array; v: Float32Array; gAvg: Float32Array | null; b: Float32Array | null }[];
-  if (part.length > 0 && !(loaded as WasmKernelModule).rmsprop(part, o)) rmspropReference(part, o);
-  if (rest.length > 0) rmsprop64Wasm(rest, o);
-}
-
-/** The float64 part of {@link rmspropWasm}, dispatched as {@link adamGroup64Wasm}. */
-function rmsprop64Wasm(segments: readonly RmspropSegment[], o: RmspropScalars): void {
-  const [f64, rest] =
-    loaded !== null
-      ? splitFloat32(
-          segments,
-          (s) =>
-            allFloat64(s.theta, s.g, s.v, o.centered ? s.gAvg : null, o.momentum > 0 ? s.b : null) &&
-            (!o.centered || s.gAvg !== null) &&
-            (o.momentum <= 0 || s.b !== null),
-        )
-      : [[], segments];
-  const part = f64 as { theta: Float64Array; g: Float64Array; v: Float64Array; gAvg: Float64Array | null; b: Float64Array | null }[];
-  if (part.length > 0 && !(loaded as WasmKernelModule).rmsprop64(part, o)) rmspropReference(part, o);
-  if (rest.length > 0) rmspropReference(rest, o);
+  dispatch(
+    segments,
+    (s, kind) =>
+      allOf(kind, s.theta, s.g, s.v, o.centered ? s.gAvg : null, o.momentum > 0 ? s.b : null) &&
+      (!o.centered || s.gAvg !== null) &&
+      (o.momentum <= 0 || s.b !== null),
+    (module, part, is64) => {
+      const p = part as never[];
+      if (!(is64 ? module.rmsprop64(p, o) : module.rmsprop(p, o))) rmspropReference(part, o);
+    },
+    (rest) => rmspropReference(rest, o),
+  );
 }
 
 /**
