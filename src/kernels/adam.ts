@@ -104,6 +104,6 @@ export function adamGroupReference(
 ): void {
   for (const s of segments) {
     if (isPlain(decay)) adamPlainReference(s.theta, s.g, s.m, s.v, beta1, beta2, stepSize, bias2Sqrt, eps);
-    else adamGeneralReference(s.theta, s.g, s.m, s.v, s.vMax ?? s.v, beta1, beta2, stepSize, bias2Sqrt, eps, decay as AdamDecay);
+    else adamGeneralReference(s.theta, s.g, s.m, s.v, (decay?.amsgrad && s.vMax) || s.v, beta1, beta2, stepSize, bias2Sqrt, eps, decay as AdamDecay);
   }
 }
