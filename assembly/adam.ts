@@ -1,5 +1,5 @@
 // Adam's update without weight decay or amsgrad, on f32 arrays, computed in f64 with
-// f64x2 SIMD: the same operations in the same order as `adamPlain` in src/optim/adam.ts
+// f64x2 SIMD: the same operations in the same order as `adamPlainReference` in src/kernels/adam.ts
 // (every one correctly rounded in both), so the results are bit for bit identical.
 //
 //   m ← lerp(m, g, 1 − β₁)       rounded to f32

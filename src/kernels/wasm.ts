@@ -258,8 +258,8 @@ export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScala
 
 /**
  * The WebAssembly SIMD kernels — gemm, the Dense layer's forward and backward (product,
- * bias, ReLU), the optimisers' updates — for float32; gemm, the Dense layer, SGD, Adam's plain
- * update and RMSprop for float64 (bit for bit the TypeScript references); the rest and small problems go to the
+ * bias, ReLU), the optimisers' updates — for float32; gemm, the Dense layer, SGD, Adam (every
+ * option) and RMSprop for float64 (bit for bit the TypeScript references); the rest and small problems go to the
  * TypeScript references. Install them with {@link enableWasmKernels}, which also loads
  * the module; until it is loaded, this object simply runs the TypeScript kernels.
  */
