@@ -184,10 +184,13 @@ async function runWorkload(
   return { ...result, accuracy };
 }
 
-/** Round sizes for a step of `flops`: about 0.2 s a round at 20 GFLOP/s, 1 to 100 steps. */
+/**
+ * Round sizes for a step of `flops`: about 0.4 s a round at 20 GFLOP/s, 1 to 100 steps
+ * (0.2 s rounds of a few steps left the medians at the mercy of one slow step).
+ */
 function roundsFor(flops: number, quick: boolean): MeasureOptions {
   if (quick) return { warmupSteps: 1, stepsPerRound: 1, rounds: 2 };
-  const steps = Math.max(1, Math.min(100, Math.round((0.2 * 20e9) / flops)));
+  const steps = Math.max(1, Math.min(100, Math.round((0.4 * 20e9) / flops)));
   return steps === 100 ? { warmupSteps: 200, warmupMs: 1000, stepsPerRound: 100, rounds: 7 } : { warmupSteps: steps, stepsPerRound: steps, rounds: 5 };
 }
 

@@ -500,12 +500,14 @@ export class WasmKernelModule {
     a: number, b: number, c: number, bias = 0, act = 0, temp = 0,
   ): void {
     // About two chunks per thread, so a late worker leaves little for the others, in whole
-    // micro-kernel tiles (6 rows or 8 columns). Rows when each chunk gets at least
-    // ROW_SPLIT_MIN of them: a row chunk re-packs all of op(B) (a cost of 1/rows of its
-    // arithmetic), a column chunk all of op(A) (1/columns, but packing A is the slower).
+    // micro-kernel tiles (6 rows or 8 columns). A row chunk re-packs all of op(B) (a cost of
+    // 1/rows of its arithmetic), a column chunk all of op(A) (1/columns, but packing A is the
+    // slower): columns when C is more than 1.5× as wide as tall (a Dense layer at batch 128:
+    // 2–9 % faster than rows, measured), or when rows would give a chunk fewer than
+    // ROW_SPLIT_MIN of them.
     const helpers = Math.min(pool.workers, this.#threads - 1);
     const perThread = 2 * (1 + helpers);
-    const columns = m < ROW_SPLIT_MIN * perThread && n > m;
+    const columns = n > 1.5 * m || (m < ROW_SPLIT_MIN * perThread && n > m);
     const extent = columns ? n : m;
     const unit = columns ? 8 : 6;
     const chunk = Math.max(unit, Math.ceil(extent / perThread / unit) * unit);
