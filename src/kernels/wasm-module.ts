@@ -789,7 +789,7 @@ export class WasmKernelModule {
     if (step === undefined) return false;
     const withB = o.momentum !== 0;
     const arrays = segments.map((s) => (withB ? [s.theta, s.g, s.b as FloatArray] : [s.theta, s.g]));
-    return this.#packed(arrays, withB ? [true, false, true] : [true, false], (n, [t, g, b]) =>
+    return this.#packed(arrays, (n, [t, g, b]) =>
       step(n, t, g, b ?? 0, o.lr, o.momentum, 1 - o.dampening, o.nesterov ? 1 : 0, o.weightDecay, first ? 1 : 0),
     );
   }
@@ -812,7 +812,7 @@ export class WasmKernelModule {
     const step = segments[0].theta instanceof Float64Array ? this.#exports.adamStep64 : this.#exports.adamStep;
     if (step === undefined) return false;
     const w = 1 - beta1;
-    return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), [true, false, true, true], (n, [t, g, m, v]) =>
+    return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), (n, [t, g, m, v]) =>
       step(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
     );
   }
@@ -839,7 +839,7 @@ export class WasmKernelModule {
     if (step === undefined) return false;
     const is64 = segments[0].theta instanceof Float64Array ? 1 : 0;
     const arrays = segments.map((s) => [s.theta, s.g, s.m, s.v, ...(d.amsgrad ? [s.vMax] : [])] as FloatArray[]);
-    return this.#packed(arrays, [true, false, true, true, true].slice(0, arrays[0].length), (n, o) =>
+    return this.#packed(arrays, (n, o) =>
       step(is64, n, o[0], o[1], o[2], o[3], o[4] ?? 0, 1 - beta1, beta2, 1 - beta2, stepSize, bias2Sqrt, eps, d.l2, d.shrink),
     );
   }
@@ -863,8 +863,7 @@ export class WasmKernelModule {
       if (withB) a.push(s.b as FloatArray);
       return a;
     });
-    const writes = [true, false, true, ...(withAvg ? [true] : []), ...(withB ? [true] : [])];
-    return this.#packed(arrays, writes, (n, off) => {
+    return this.#packed(arrays, (n, off) => {
       const avg = withAvg ? off[3] : 0;
       const b = withB ? off[withAvg ? 4 : 3] : 0;
       step(n, off[0], off[1], off[2], avg, b, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, o.centered ? 1 : 0, o.weightDecay);
@@ -884,19 +883,21 @@ export class WasmKernelModule {
    * a segment one length). Segments whose arrays all live in wasm memory run in place, one
    * call each (an update is element by element, so the bits are the same); array `j` of every
    * other segment is packed into region `j`, `run(total length, region addresses)` called once
-   * over them, and the regions marked in `writes` copied back. Room for the packed part is
-   * reserved before anything runs, so a step never stops half done.
+   * over them, and every region but region 1 copied back: every optimiser passes θ, g, then
+   * its state, and only g is read only. Room for the packed part is reserved before anything
+   * runs, so a step never stops half done.
    */
-  #packed(segments: readonly (readonly FloatArray[])[], writes: readonly boolean[], run: (n: number, offsets: number[]) => void): boolean {
+  #packed(segments: readonly (readonly FloatArray[])[], run: (n: number, offsets: number[]) => void): boolean {
     const inPlace: (readonly FloatArray[])[] = [];
     const packed: (readonly FloatArray[])[] = [];
     for (const s of segments) (s.every((a) => this.#buffers.has(a.buffer)) ? inPlace : packed).push(s);
     const size = segments[0]?.[0].BYTES_PER_ELEMENT ?? 4;
+    const count = segments[0]?.length ?? 0;
     let n = 0;
     for (const s of packed) n += s[0].length;
     const offsets: number[] = [];
     let end = this.#scratch;
-    for (let j = 0; j < writes.length; j++) {
+    for (let j = 0; j < count; j++) {
       offsets.push(end);
       end = align(end + size * n);
     }
@@ -905,7 +906,7 @@ export class WasmKernelModule {
     if (packed.length === 0) return true;
     // After #fits: the memory may have grown (a new buffer).
     const heap = size === 4 ? this.#heap : new Float64Array(this.#memory.buffer);
-    for (let j = 0; j < writes.length; j++) {
+    for (let j = 0; j < count; j++) {
       let at = offsets[j] / size;
       for (const s of packed) {
         heap.set(s[j], at);
@@ -913,8 +914,8 @@ export class WasmKernelModule {
       }
     }
     run(n, offsets);
-    for (let j = 0; j < writes.length; j++) {
-      if (!writes[j]) continue;
+    for (let j = 0; j < count; j++) {
+      if (j === 1) continue;
       let at = offsets[j] / size;
       for (const s of packed) {
         s[j].set(heap.subarray(at, at + s[j].length));
