@@ -231,7 +231,7 @@ describe.skipIf(!wasmOn)("float64 Adam and RMSprop kernels: bit for bit the Type
 });
 
 // Every option the optimisers take, through `step()` on float64 parameters (the plain Adam
-// update and RMSprop in the kernels; Adam's weight decay and amsgrad in TypeScript either way).
+// update, its weight decay and amsgrad, and RMSprop, all in the kernels).
 type Make = (params: Parameter[]) => Adam | RMSprop;
 const optimizers: [string, Make][] = [
   ...(
