@@ -17,7 +17,7 @@ import { Tensor } from "../src/tensor/tensor.js";
 
 enableWasmKernels();
 const proto = WasmKernelModule.prototype as unknown as Record<string, (...args: unknown[]) => boolean>;
-const kernelMethods = { adamGroup64: proto.adamGroup64, rmsprop64: proto.rmsprop64 };
+const kernelMethods = { adamGroup: proto.adamGroup, rmsprop: proto.rmsprop };
 function useKernels(on: boolean): void {
   for (const [name, method] of Object.entries(kernelMethods)) proto[name] = on ? method : () => false;
 }

@@ -38,7 +38,7 @@ describe.skipIf(!wasmOn)("float64 WebAssembly Dense kernels: bit for bit the Typ
     const spies = [
       vi.spyOn(WasmKernelModule.prototype, "linearForward64"),
       vi.spyOn(WasmKernelModule.prototype, "linearBackward64"),
-      vi.spyOn(WasmKernelModule.prototype, "sgd64"),
+      vi.spyOn(WasmKernelModule.prototype, "sgd"),
     ];
     try {
       const [batch, out, inF] = [4, 8, 16];

@@ -124,13 +124,17 @@ describe.skipIf(!wasmOn)("float64 Adam and RMSprop kernels: bit for bit the Type
   const module = WasmKernelModule.load() as WasmKernelModule;
 
   it("float64 Adam and RMSprop groups run in WebAssembly (not the TypeScript fallback)", () => {
-    const spies = [vi.spyOn(WasmKernelModule.prototype, "adamGroup64"), vi.spyOn(WasmKernelModule.prototype, "rmsprop64")];
+    const spies = [vi.spyOn(WasmKernelModule.prototype, "adamGroup"), vi.spyOn(WasmKernelModule.prototype, "rmsprop")];
     try {
       const n = WASM_OPTIM_MIN_SIZE;
       adamGroupWasm([makeAdam(n, 1, "none")], 0.9, 0.999, 1e-2, 0.5, 1e-8);
       const o = rmsCases[3];
       rmspropWasm([makeRms(n, 2, o, "none")], o);
-      for (const spy of spies) expect(spy.mock.results.map((result) => result.value), spy.getMockName()).toEqual([true]);
+      for (const spy of spies) {
+        expect(spy.mock.results.map((result) => result.value), spy.getMockName()).toEqual([true]);
+        // …with the float64 parameters.
+        expect(spy.mock.calls.map(([segments]) => segments[0].theta instanceof Float64Array)).toEqual([true]);
+      }
     } finally {
       for (const spy of spies) spy.mockRestore();
     }
@@ -145,7 +149,7 @@ describe.skipIf(!wasmOn)("float64 Adam and RMSprop kernels: bit for bit the Type
           for (let t = 1; t <= 3; t++) {
             const [stepSize, bias2Sqrt] = adamScalars(c.lr, c.betas[0], c.betas[1], t);
             adamGroupReference([ref], c.betas[0], c.betas[1], stepSize, bias2Sqrt, c.eps);
-            expect(module.adamGroup64([got], c.betas[0], c.betas[1], stepSize, bias2Sqrt, c.eps)).toBe(true);
+            expect(module.adamGroup([got], c.betas[0], c.betas[1], stepSize, bias2Sqrt, c.eps)).toBe(true);
           }
           expectSameAdam([got], [ref]);
         }
@@ -161,7 +165,7 @@ describe.skipIf(!wasmOn)("float64 Adam and RMSprop kernels: bit for bit the Type
           const got = makeRms(n, n, o, specials);
           for (let t = 0; t < 3; t++) {
             rmspropReference([ref], o);
-            expect(module.rmsprop64([got], o)).toBe(true);
+            expect(module.rmsprop([got], o)).toBe(true);
           }
           expectSameRms([got], [ref]);
         }
@@ -312,13 +316,15 @@ describe.skipIf(!wasmOn)("float64 Adam, AdamW and RMSprop: the same bits with th
 
   for (const [name, make] of [optimizers[0], optimizers[1], optimizers[6], ...optimizers.slice(-2)]) {
     it(`seeded float64 MLP training with ${name}`, () => {
-      const spy = vi.spyOn(WasmKernelModule.prototype, name.startsWith("RMSprop") ? "rmsprop64" : "adamGroup64");
+      const spy = vi.spyOn(WasmKernelModule.prototype, name.startsWith("RMSprop") ? "rmsprop" : "adamGroup");
       try {
         const ref = train(make, false);
         expect(spy).not.toHaveBeenCalled();
         const got = train(make, true);
         const plain = !name.includes("weightDecay") && !name.includes("amsgrad") && !name.startsWith("AdamW");
         if (plain) expect(spy).toHaveBeenCalled();
+        // Every call that reached the kernel had float64 parameters (the MLP is float64).
+        for (const [segments] of spy.mock.calls) expect(segments[0].theta).toBeInstanceOf(Float64Array);
         const ordinary = train(make, true, false);
         for (let j = 0; j < ref.length; j++) {
           expect(differences(got[j], ref[j]), `parameter ${j}`).toEqual([]);

@@ -172,20 +172,15 @@ describe.skipIf(!wasmOn)("threads: where the runtime cannot share memory", () =>
   it("without SharedArrayBuffer the kernels load on a plain memory, run on one thread and say why", () => {
     // A child process whose global SharedArrayBuffer is removed before typegrad loads: as in
     // a page that is not cross-origin isolated.
-    const script = `
-      delete globalThis.SharedArrayBuffer;
-      const t = await import(${JSON.stringify(new URL("../src/index.ts", import.meta.url).href)});
-      t.setNumThreads(2);
-      const a = new Float32Array(300 * 300).fill(0.5);
-      const c = new Float32Array(300 * 300);
-      t.kernels().gemm(false, false, 300, 300, 300, a, a, c);
-      const info = t.kernelInfo();
-      console.log(JSON.stringify({ active: info.active, threads: info.threads, error: info.threadsError, c0: c[0] }));
-    `;
-    const tsx = new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url).pathname;
-    const run = spawnSync(process.execPath, [tsx, "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
-    expect(run.status, run.stderr).toBe(0);
-    const got = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { active: string; threads: number; error: string; c0: number };
+    const got = inChild<{ active: string; threads: number; error: string; c0: number }>(
+      "delete globalThis.SharedArrayBuffer;",
+      `t.setNumThreads(2);
+       const a = new Float32Array(300 * 300).fill(0.5);
+       const c = new Float32Array(300 * 300);
+       t.kernels().gemm(false, false, 300, 300, 300, a, a, c);
+       const info = t.kernelInfo();
+       console.log(JSON.stringify({ active: info.active, threads: info.threads, error: info.threadsError, c0: c[0] }));`,
+    );
     expect(got.active).toBe("wasm-simd");
     expect(got.threads).toBe(1);
     expect(got.error).toMatch(/no shared WebAssembly memory: SharedArrayBuffer is not available/);

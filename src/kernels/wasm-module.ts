@@ -794,11 +794,6 @@ export class WasmKernelModule {
     );
   }
 
-  /** {@link sgd} for float64 parameters (the float64 dispatch's entry point). */
-  sgd64(segments: readonly { theta: Float64Array; g: Float64Array; b: Float64Array | null }[], first: boolean, o: SgdScalars): boolean {
-    return this.sgd(segments, first, o);
-  }
-
   /**
    * Adam's plain update (no weight decay, no amsgrad) over many parameters of one dtype sharing
    * one step count, bit for bit `adamGroupReference`, in one call (as {@link sgd}).
@@ -815,14 +810,6 @@ export class WasmKernelModule {
     return this.#packed(segments.map((s) => [s.theta, s.g, s.m, s.v]), (n, [t, g, m, v]) =>
       step(n, t, g, m, v, w, 1 - w, w < 0.5 ? 1 : 0, beta2, 1 - beta2, stepSize, bias2Sqrt, eps),
     );
-  }
-
-  /** {@link adamGroup} for float64 parameters (false, having done nothing, when this build lacks the kernel). */
-  adamGroup64(
-    segments: readonly { theta: Float64Array; g: Float64Array; m: Float64Array; v: Float64Array }[],
-    beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number,
-  ): boolean {
-    return this.adamGroup(segments, beta1, beta2, stepSize, bias2Sqrt, eps);
   }
 
   /**
@@ -868,14 +855,6 @@ export class WasmKernelModule {
       const b = withB ? off[withAvg ? 4 : 3] : 0;
       step(n, off[0], off[1], off[2], avg, b, o.lr, o.alpha, 1 - o.alpha, o.eps, o.momentum, o.centered ? 1 : 0, o.weightDecay);
     });
-  }
-
-  /** {@link rmsprop} for float64 parameters. */
-  rmsprop64(
-    segments: readonly { theta: Float64Array; g: Float64Array; v: Float64Array; gAvg: Float64Array | null; b: Float64Array | null }[],
-    o: RmspropScalars,
-  ): boolean {
-    return this.rmsprop(segments, o);
   }
 
   /**

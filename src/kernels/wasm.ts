@@ -171,7 +171,7 @@ function allOf(kind: typeof Float32Array | typeof Float64Array, theta: TypedArra
 function dispatch<S extends { theta: TypedArray }>(
   segments: readonly S[],
   ok: (s: S, kind: typeof Float32Array | typeof Float64Array) => boolean,
-  run: (module: WasmKernelModule, part: S[], is64: boolean) => void,
+  run: (module: WasmKernelModule, part: S[]) => void,
   reference: (part: S[]) => void,
 ): void {
   let rest: readonly S[] = segments;
@@ -187,7 +187,7 @@ function dispatch<S extends { theta: TypedArray }>(
       } else other.push(s);
     }
     if (total < WASM_OPTIM_MIN_SIZE) continue;
-    run(loaded, part, kind === Float64Array);
+    run(loaded, part);
     rest = other;
   }
   if (rest.length > 0) reference(rest as S[]);
@@ -203,10 +203,10 @@ export function sgdWasm(segments: readonly SgdSegment[], o: SgdScalars): void {
   dispatch(
     segments,
     (s, kind) => allOf(kind, s.theta, s.g, withB ? s.b : null) && (!withB || s.b !== null),
-    (module, f, is64) => {
+    (module, f) => {
       for (const first of [true, false]) {
         const part = f.filter((s) => s.first === first) as never[];
-        if (part.length > 0 && !(is64 ? module.sgd64(part, first, o) : module.sgd(part, first, o))) sgdReference(part, o);
+        if (part.length > 0 && !module.sgd(part, first, o)) sgdReference(part, o);
       }
     },
     (rest) => sgdReference(rest, o),
@@ -227,13 +227,10 @@ export function adamGroupWasm(
   dispatch(
     segments,
     (s, kind) => (plain || !decay?.amsgrad || s.vMax !== undefined) && allOf(kind, s.theta, s.g, s.m, s.v, plain ? null : (s.vMax ?? null)),
-    (module, part, is64) => {
-      const p = part as never[];
-      const done = !plain
-        ? module.adamGeneral(part, beta1, beta2, stepSize, bias2Sqrt, eps, decay as AdamDecay)
-        : is64
-          ? module.adamGroup64(p, beta1, beta2, stepSize, bias2Sqrt, eps)
-          : module.adamGroup(p, beta1, beta2, stepSize, bias2Sqrt, eps);
+    (module, part) => {
+      const done = plain
+        ? module.adamGroup(part as never[], beta1, beta2, stepSize, bias2Sqrt, eps)
+        : module.adamGeneral(part, beta1, beta2, stepSize, bias2Sqrt, eps, decay as AdamDecay);
       if (!done) reference(part);
     },
     reference,
@@ -248,9 +245,8 @@ export function rmspropWasm(segments: readonly RmspropSegment[], o: RmspropScala
       allOf(kind, s.theta, s.g, s.v, o.centered ? s.gAvg : null, o.momentum > 0 ? s.b : null) &&
       (!o.centered || s.gAvg !== null) &&
       (o.momentum <= 0 || s.b !== null),
-    (module, part, is64) => {
-      const p = part as never[];
-      if (!(is64 ? module.rmsprop64(p, o) : module.rmsprop(p, o))) rmspropReference(part, o);
+    (module, part) => {
+      if (!module.rmsprop(part as never[], o)) rmspropReference(part, o);
     },
     (rest) => rmspropReference(rest, o),
   );
