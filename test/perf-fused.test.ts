@@ -17,7 +17,7 @@ import { Dense } from "../src/layers/dense.js";
 import { Parameter } from "../src/layers/parameter.js";
 import { crossEntropyLoss } from "../src/losses/cross-entropy.js";
 import { Adam } from "../src/optim/adam.js";
-import { lerp } from "../src/optim/optimizer.js";
+import { lerp } from "../src/kernels/optim.js";
 import { randn, tensor } from "../src/tensor/creation.js";
 import type { DType, TypedArray } from "../src/tensor/dtype.js";
 import { generator } from "../src/tensor/random.js";

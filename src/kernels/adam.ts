@@ -1,4 +1,5 @@
 import type { TypedArray } from "../tensor/dtype.js";
+import { lerp } from "./optim.js";
 
 /**
  * The update without weight decay or amsgrad, the common case, as a tight loop: the same
@@ -73,8 +74,7 @@ export function adamGeneralReference(
   for (let i = 0; i < theta.length; i++) {
     if (shrink !== 1) theta[i] *= shrink;
     const gi = l2 !== 0 ? g[i] + l2 * theta[i] : g[i];
-    const mi = m[i];
-    m[i] = w < 0.5 ? mi + w * (gi - mi) : gi - (gi - mi) * (1 - w);
+    m[i] = lerp(m[i], gi, w);
     v[i] = v[i] * beta2 + (1 - beta2) * gi * gi;
     if (amsgrad) vMax[i] = Math.max(vMax[i], v[i]);
     theta[i] -= stepSize * (m[i] / (Math.sqrt(vMax[i]) / bias2Sqrt + eps));

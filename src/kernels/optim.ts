@@ -64,8 +64,8 @@ export interface RmspropScalars {
   readonly weightDecay: number;
 }
 
-/** `lerp(a, b, w)` as in src/optim/optimizer.ts (repeated here so kernels import nothing from optim). */
-function lerp(a: number, b: number, w: number): number {
+/** `a + w·(b − a)`, evaluated as PyTorch's `lerp` does (from the nearer end). */
+export function lerp(a: number, b: number, w: number): number {
   return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w);
 }
 

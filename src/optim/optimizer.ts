@@ -54,11 +54,6 @@ export function formatValue(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** `a + w·(b − a)`, evaluated as PyTorch's `lerp` does (from the nearer end). */
-export function lerp(a: number, b: number, w: number): number {
-  return w < 0.5 ? a + w * (b - a) : b - (b - a) * (1 - w);
-}
-
 /** Whether `v` is a finite number ≥ 0. */
 export function finiteNonNegative(v: unknown): boolean {
   return typeof v === "number" && Number.isFinite(v) && v >= 0;
