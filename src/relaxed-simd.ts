@@ -46,7 +46,8 @@ export function relaxedSimdSupported(): boolean {
 
 /**
  * Switches the WebAssembly kernels to their relaxed-SIMD build, whose float32 matrix-product
- * micro-kernels use `f32x4.relaxed_madd` (a fused multiply-add where the CPU has one), when
+ * micro-kernels use `f32x4.relaxed_madd` (`c + a·b` rounded once, fused, where the CPU has an
+ * FMA, else rounded after the multiply and after the add as the default kernels do), when
  * this runtime supports relaxed SIMD. Off by default: nothing changes until this is called.
  *
  * Support is detected, never assumed. When it is missing (Node 20 without
